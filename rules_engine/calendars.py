@@ -1,0 +1,154 @@
+"""Dates and times as a rulebook sees them: in its calendar and its time zone.
+
+A rulebook writes dates in its own calendar (`calendar jalali`) and means wall-clock
+time in its own zone (`timezone "Asia/Tehran"`), while the engine orders and
+compares instants. This module is the one place where the two views meet, so the
+rest of the engine never touches `jdatetime` or zone rules directly.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+CALENDARS: tuple[str, ...] = ("jalali", "gregorian")
+UNITS: tuple[str, ...] = ("days", "weeks", "months", "years")
+
+_JALALI_MONTH_DAYS = (31, 31, 31, 31, 31, 31, 30, 30, 30, 30, 30, 29)
+
+
+def resolve_date(calendar: str, year: int, month: int, day: int) -> date:
+    """The Gregorian date of a day written in `calendar`.
+
+    Checks the day ourselves rather than trusting the library's exception, so a
+    rulebook author is told why the date does not exist, not just that it failed.
+    """
+    name = _calendar_title(calendar)
+    if not 1 <= year <= _max_year(calendar):
+        raise ValueError(f"{_show(year, month, day)} is not a day of the {name} calendar (year {year} is out of range)")
+    if not 1 <= month <= 12:
+        raise ValueError(f"{_show(year, month, day)} is not a day of the {name} calendar (there is no month {month})")
+    length = _days_in_month(calendar, year, month)
+    if not 1 <= day <= length:
+        raise ValueError(
+            f"{_show(year, month, day)} is not a day of the {name} calendar "
+            f"(month {month} of {year} has {length} days)"
+        )
+    if calendar == "jalali":
+        return jdatetime.date(year, month, day).togregorian()
+    return date(year, month, day)
+
+
+def format_date(calendar: str, d: date) -> str:
+    """`d` written as YYYY-MM-DD in `calendar`, the way a rulebook author writes it."""
+    return _show(*_split(calendar, d))
+
+
+def local_time(at: datetime, tz: ZoneInfo) -> datetime:
+    """The wall-clock reading of instant `at` in `tz` (for `hour`, `weekday`, `date`)."""
+    return _aware(at).astimezone(tz)
+
+
+def add_duration(at: datetime, count: int, unit: str, calendar: str, tz: ZoneInfo) -> datetime:
+    """`at` moved `count` units later, as an instant in UTC like those `parse_timestamp` gives.
+
+    Days and weeks are exact spans of 24 hours, so windows like `spend_90d` do not
+    stretch or shrink across a daylight-saving change. Months and years follow the
+    rulebook's calendar on the local wall clock, since "one month" from the 31st
+    of Shahrivar means the last day of Mehr to a Tehran customer, not 30 days.
+    """
+    at = _aware(at)
+    if unit in ("days", "weeks"):
+        span = timedelta(days=count) if unit == "days" else timedelta(weeks=count)
+        return at.astimezone(timezone.utc) + span
+    if unit in ("months", "years"):
+        months = count if unit == "months" else 12 * count
+        return _add_months(at, months, calendar, tz)
+    raise ValueError(f"unknown duration unit '{unit}' (expected {', '.join(UNITS)})")
+
+
+def subtract_duration(at: datetime, count: int, unit: str, calendar: str, tz: ZoneInfo) -> datetime:
+    """`at` moved `count` units earlier; the mirror of `add_duration`."""
+    return add_duration(at, -count, unit, calendar, tz)
+
+
+def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
+    """The instant named by an ISO 8601 timestamp, as an aware datetime in UTC.
+
+    A timestamp without an offset is wall-clock time in `tz`; a bare date is
+    midnight there. The result is in UTC so that ordering and timedelta
+    arithmetic are exact however the source wrote its offsets; use `local_time`
+    to read the wall clock back.
+    """
+    cleaned = text.strip()
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not a timestamp (expected ISO 8601 such as "
+            "2026-03-21T10:15:00+03:30, 2026-03-21 10:15:00 or 2026-03-21)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"'{text}' is too close to the year 1 or 9999 to place in time") from None
+
+
+def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datetime:
+    """Shift the local calendar month, clamping the day to the target month's end."""
+    local = at.astimezone(tz)
+    start = _split(calendar, local.date())
+    year, month = divmod(start[0] * 12 + (start[1] - 1) + months, 12)
+    month += 1
+    if not 1 <= year <= _max_year(calendar):
+        raise ValueError(f"moving {months:+d} months from {_show(*start)} leaves the {_calendar_title(calendar)} calendar")
+    day = min(start[2], _days_in_month(calendar, year, month))
+    wall = datetime.combine(resolve_date(calendar, year, month, day), local.timetz().replace(tzinfo=None))
+    # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
+    return wall.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def _split(calendar: str, d: date) -> tuple[int, int, int]:
+    """`d` as (year, month, day) in `calendar`."""
+    if _check(calendar) == "jalali":
+        j = jdatetime.date.fromgregorian(date=d)
+        return j.year, j.month, j.day
+    return d.year, d.month, d.day
+
+
+def _days_in_month(calendar: str, year: int, month: int) -> int:
+    if _check(calendar) == "jalali":
+        if month == 12 and jdatetime.date(year, 1, 1).isleap():
+            return 30
+        return _JALALI_MONTH_DAYS[month - 1]
+    return monthrange(year, month)[1]
+
+
+def _max_year(calendar: str) -> int:
+    return jdatetime.MAXYEAR if _check(calendar) == "jalali" else 9999
+
+
+def _check(calendar: str) -> str:
+    if calendar not in CALENDARS:
+        raise ValueError(f"unknown calendar '{calendar}' (expected {' or '.join(CALENDARS)})")
+    return calendar
+
+
+def _calendar_title(calendar: str) -> str:
+    return _check(calendar).capitalize()
+
+
+def _aware(at: datetime) -> datetime:
+    """Refuse naive datetimes: which instant they mean would depend on the host's zone."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{at.isoformat()} has no time zone; the engine only works with aware datetimes")
+    return at
+
+
+def _show(year: int, month: int, day: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}"

@@ -1,0 +1,153 @@
+"""The `loyalty` command.
+
+Results go to stdout, diagnostics and row errors to stderr, so the output of
+`loyalty simulate --format json` can be piped as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from rules_engine.calendars import parse_timestamp
+from rules_engine.dsl.compiler import compile_source
+from rules_engine.dsl.diagnostics import format_all, to_json
+from rules_engine.plugins.manager import PluginError, default_registry
+from rules_engine.program import Program
+from rules_engine.readers import read_events
+from rules_engine.simulation import Report, report_json, simulate
+
+
+def _load(path: str) -> Program:
+    source = Path(path).read_text(encoding="utf-8")
+    try:
+        registry = default_registry()
+    except PluginError as err:
+        raise click.ClickException(str(err)) from err
+    program, diagnostics = compile_source(source, path, registry)
+    warnings = [d for d in diagnostics if d.severity == "warning"]
+    if program is None:
+        click.echo(format_all(diagnostics), err=True)
+        errors = len(diagnostics) - len(warnings)
+        click.echo(f"\n{path}: {errors} error(s); nothing was run.", err=True)
+        sys.exit(1)
+    if warnings:
+        click.echo(format_all(warnings), err=True)
+    return program
+
+
+def _as_of(text: str | None, program: Program) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text, program.settings.tz)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--as-of") from err
+
+
+def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] = ()) -> tuple[Program, Report]:
+    program = _load(rulebook)
+    read = read_events(events, program.settings.tz)
+    for error in read.errors:
+        click.echo(f"{events}:{error.line}: skipped: {error.message}", err=True)
+    report = simulate(program, read.events, _as_of(as_of, program), follow)
+    for problem in report.problems:
+        where = f"{events}:{problem.event.line}" if problem.event.line else events
+        click.echo(f"{where}: event {problem.event.id} {problem.status}: {problem.reason}", err=True)
+    return program, report
+
+
+@click.group()
+@click.version_option(package_name="loyalty-rules-engine")
+def main() -> None:
+    """Design, check and simulate customer-club rulebooks."""
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="How to print problems.")
+def check(rulebook: str, fmt: str) -> None:
+    """Check RULEBOOK and report every problem at once (exit status 1 if any)."""
+    source = Path(rulebook).read_text(encoding="utf-8")
+    program, diagnostics = compile_source(source, rulebook, default_registry())
+    if fmt == "json":
+        click.echo(to_json(diagnostics))
+    elif diagnostics:
+        click.echo(format_all(diagnostics), err=True)
+    if program is None:
+        if fmt == "text":
+            click.echo(f"\n{rulebook}: {sum(d.severity == 'error' for d in diagnostics)} error(s)", err=True)
+        sys.exit(1)
+    if fmt == "text":
+        click.echo(f"{rulebook}: ok ({len(program.earn)} earn, {len(program.bonuses)} bonus, "
+                   f"{len(program.tiers)} tiers, {len(program.rewards)} rewards)")
+
+
+@main.command(name="simulate")
+@click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
+@click.argument("events", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as-of", help="End of the simulation (default: the last event's time).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def simulate_command(rulebook: str, events: str, as_of: str | None, fmt: str) -> None:
+    """Run RULEBOOK over the EVENTS file (JSON Lines or CSV) and print the results."""
+    program, report = _run(rulebook, events, as_of)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+    else:
+        click.echo(_table(program, report))
+
+
+@main.command()
+@click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
+@click.argument("events", type=click.Path(exists=True, dir_okay=False))
+@click.argument("member")
+@click.option("--as-of", help="End of the simulation (default: the last event's time).")
+def explain(rulebook: str, events: str, member: str, as_of: str | None) -> None:
+    """Explain, entry by entry, what RULEBOOK did to MEMBER over EVENTS."""
+    program, report = _run(rulebook, events, as_of, follow=(member,))
+    outcomes = report.followed.get(member, ())
+    if not outcomes:
+        raise click.ClickException(f"member {member} has no events in {events}")
+    balance = 0
+    for outcome in outcomes:
+        event = outcome.event
+        title = f"{event.at:%Y-%m-%d %H:%M} {event.type} {event.id}"
+        if event.amount is not None:
+            title += f" ({event.amount:,})"
+        click.echo(title if outcome.applied else f"{title}: {outcome.status}: {outcome.reason}")
+        for entry in outcome.entries:
+            balance += entry.points
+            click.echo(f"    {entry.kind:<8} {entry.explain()}  [{entry.rule}] → balance {balance:,}")
+        for change in outcome.tier_changes:
+            click.echo(f"    tier     {change.before} → {change.after}: {change.why}")
+        for effect in outcome.effects:
+            click.echo(f"    effect   {effect.describe()}")
+        for note in outcome.notes:
+            click.echo(f"    note     {note}")
+    figures = next(m for m in report.members if m.id == member)
+    click.echo(f"\n{member}: balance {figures.balance:,}, tier {figures.tier or '-'}, earned {figures.earned:,}, "
+               f"redeemed {figures.redeemed:,}, expired {figures.expired:,}, reversed {figures.reversed:,}")
+
+
+def _table(program: Program, report: Report) -> str:
+    data = report_json(report)
+    totals = data["totals"]
+    currency = program.settings.currency
+    lines = [f"{program.settings.program or 'Program'} — simulated up to {data['as_of']}", ""]
+    for key in ("events", "members", "earned", "redeemed", "expired", "reversed", "balance"):
+        lines.append(f"  {key:<12}{totals[key]:>14,}")
+    lines.append(f"  {'liability':<12}{totals['liability']:>14,} {currency}")
+    for key in ("rejected", "duplicates", "conflicts", "invalid", "failed"):
+        if totals[key]:
+            lines.append(f"  {key:<12}{totals[key]:>14,}")
+    if totals["tiers"]:
+        lines += ["", "  tiers"] + [f"    {name:<10}{count:>12,}" for name, count in totals["tiers"].items()]
+    top = sorted(data["members"], key=lambda m: -m["balance"])[:10]
+    if top:
+        lines += ["", f"  {'top members':<16}{'balance':>10}{'earned':>10}  tier"]
+        lines += [f"  {m['id']:<16}{m['balance']:>10,}{m['earned']:>10,}  {m['tier'] or '-'}" for m in top]
+    return "\n".join(lines)

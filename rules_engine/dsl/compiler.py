@@ -1,0 +1,272 @@
+"""The compiler: a checked rulebook becomes a `Program` of plain Python functions.
+
+Conditions are translated node by node into a Python syntax tree and compiled
+with `compile()`, which makes them run at the speed of hand-written Python (see
+docs/performance.md). User text never reaches `eval` or `exec`: the tree is built
+here from our own nodes, and every value a designer wrote enters it only as a
+constant.
+"""
+
+from __future__ import annotations
+
+import ast as py
+import hashlib
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from rules_engine.dsl import ast
+from rules_engine.dsl.checker import Checked, check, money_value
+from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink
+from rules_engine.dsl.names import Resolution
+from rules_engine.dsl.parser import parse
+from rules_engine.plugins.registry import Registry
+from rules_engine.program import (
+    BonusRule, CapRule, Condition, Duration, EarnRule, ExpiryRule, OfferRule, Period, PerkRule, Program,
+    RewardRule, Source, Tier, Trigger,
+)
+from rules_engine import runtime
+
+
+class CompileError(Exception):
+    """A rulebook that did not compile; `diagnostics` says everything that is wrong with it."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__(f"{len(diagnostics)} problem(s) in the rulebook")
+        self.diagnostics = diagnostics
+
+
+def compile_source(source: str, path: str, registry: Registry) -> tuple[Program | None, list[Diagnostic]]:
+    """Parse, check and compile; the program is None when any error was found."""
+    rulebook, diagnostics = parse(source, path)
+    sink = DiagnosticSink(path, source)
+    sink.items.extend(diagnostics)
+    checked = check(rulebook, registry, sink)
+    if sink.has_errors:
+        return None, sink.items
+    return _Compiler(rulebook, checked, registry).program(), sink.items
+
+
+def compile_rulebook(source: str, path: str, registry: Registry) -> Program:
+    program, diagnostics = compile_source(source, path, registry)
+    if program is None:
+        raise CompileError(diagnostics)
+    return program
+
+
+_ORDERING = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
+_SAFE_ORDERING = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
+_ARITH = {"+": py.Add, "-": py.Sub, "*": py.Mult}
+_SAFE_ARITH = {"+": "_add", "-": "_sub", "*": "_mul"}
+_CONTEXT = {  # how a resolved name is read from the evaluation context
+    "event": lambda key: _attr("e", key),
+    "member": lambda key: _attr("m", {"tier": "tier", "points": "balance"}.get(key, key)),
+    "time": lambda key: _attr("e", key),
+    "item": lambda key: _attr("i", key),
+    "event_field": lambda key: _get(_attr("e", "fields"), key),
+    "member_attr": lambda key: _get(_attr("m", "attrs"), key),
+    "item_field": lambda key: _get(_attr("i", "fields"), key),
+}
+
+
+def _attr(obj: str, name: str) -> py.expr:
+    return py.Attribute(value=py.Name(id=obj, ctx=py.Load()), attr=name, ctx=py.Load())
+
+
+def _get(mapping: py.expr, key: str) -> py.expr:
+    return py.Call(func=py.Attribute(value=mapping, attr="get", ctx=py.Load()), args=[py.Constant(key)], keywords=[])
+
+
+def _call(helper: str, *args: py.expr) -> py.expr:
+    return py.Call(func=py.Name(id=helper, ctx=py.Load()), args=list(args), keywords=[])
+
+
+class _Compiler:
+    def __init__(self, rulebook: ast.Rulebook, checked: Checked, registry: Registry) -> None:
+        self.rulebook = rulebook
+        self.checked = checked
+        self.registry = registry
+        self.settings = checked.settings
+        self.windows = tuple(sorted(checked.windows))
+        self.lines = rulebook.source.splitlines()
+
+    def program(self) -> Program:
+        st = self.rulebook.statements
+        tiers = tuple(Tier(s.name, rank, self._condition(s.condition, s), self._source(s))
+                      for rank, s in enumerate(x for x in st if isinstance(x, ast.TierDef)))
+        grace = next((self._duration(s.duration) for s in st if isinstance(s, ast.TierGrace)), None)
+        expiry = next((ExpiryRule(self._source(s), self._duration(s.after)) for s in st if isinstance(s, ast.Expiry)), None)
+        tier_rank = {t.name: t.rank for t in tiers}
+        return Program(
+            settings=self.settings,
+            version=hashlib.sha256(self.rulebook.source.encode()).hexdigest(),
+            tiers=tiers,
+            grace=grace,
+            earn=tuple(self._earn(s) for s in st if isinstance(s, ast.Earn)),
+            bonuses=tuple(self._bonus(s) for s in st if isinstance(s, ast.Bonus)),
+            caps=tuple(CapRule(self._source(s), int(s.points.value), self._duration(s.window))
+                       for s in st if isinstance(s, ast.Cap)),
+            expiry=expiry,
+            rewards={s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
+                                      self.registry.reward_types[s.gives.name], self.checked.params[id(s.gives)],
+                                      self._condition(s.when, s), int(s.limit.value) if s.limit else None)
+                     for s in st if isinstance(s, ast.Reward)},
+            perks=tuple(PerkRule(self._source(s), tier_rank[s.tier], self.registry.reward_types[s.gives.name],
+                                 self.checked.params[id(s.gives)]) for s in st if isinstance(s, ast.Perk)),
+            offers={s.ref.value: OfferRule(self._source(s), self.registry.offers[s.ref.value],
+                                           int(s.cost.value) if s.cost else 0, self._condition(s.when, s))
+                    for s in st if isinstance(s, ast.Offer)},
+            windows=self.windows,
+        )
+
+    # --- statements --------------------------------------------------------------------
+
+    def _source(self, st: ast.Statement) -> Source:
+        line = st.span.line
+        text = self.lines[line - 1].split("#", 1)[0].strip() if line <= len(self.lines) else ""
+        return Source(ast.rule_label(st), line, text)
+
+    def _duration(self, node: ast.Duration) -> Duration:
+        return Duration(int(node.count), node.unit)
+
+    def _trigger(self, node: ast.Trigger | None) -> Trigger:
+        return Trigger(node.kind, node.name) if node else Trigger("purchase")
+
+    def _period(self, node: ast.Period | None) -> Period | None:
+        if node is None:
+            return None
+        return Period(self.checked.dates[id(node.start)], self.checked.dates[id(node.end)])
+
+    def _earn(self, s: ast.Earn) -> EarnRule:
+        return EarnRule(
+            source=self._source(s),
+            points=Fraction(s.points.value),
+            trigger=self._trigger(s.trigger),
+            per=money_value(s.per, self.settings.currency) if s.per is not None else None,
+            items=self._condition(s.items_where, s),
+            per_item=self._condition(s.per_item_where, s),
+            when=self._condition(s.when, s),
+            during=self._period(s.during),
+        )
+
+    def _bonus(self, s: ast.Bonus) -> BonusRule:
+        return BonusRule(self._source(s), Fraction(s.factor.value), self._trigger(s.trigger),
+                         self._condition(s.when, s), self._period(s.during))
+
+    # --- conditions ---------------------------------------------------------------------
+
+    def _condition(self, expr: ast.Expr | None, st: ast.Statement) -> Condition | None:
+        if expr is None:
+            return None
+        constants: dict[str, Any] = {}
+        body = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
+        tree = py.Expression(body=py.Lambda(
+            args=py.arguments(posonlyargs=[], args=[py.arg("e"), py.arg("m"), py.arg("i")], kwonlyargs=[],
+                              kw_defaults=[], defaults=[]),
+            body=body))
+        py.fix_missing_locations(tree)
+        code = compile(tree, f"<{self.rulebook.path}:{st.span.line}>", "eval")
+        return eval(code, {**runtime.HELPERS, **constants})  # noqa: S307 - a code object we built, not user text
+
+
+class _ExprCompiler:
+    """Translates one checked expression; constants that Python literals cannot hold go in `constants`."""
+
+    def __init__(self, checked: Checked, currency: str, windows: tuple[int, ...], registry: Registry,
+                 constants: dict[str, Any]) -> None:
+        self.checked = checked
+        self.currency = currency
+        self.windows = windows
+        self.registry = registry
+        self.constants = constants
+
+    def const(self, value: Any) -> py.expr:
+        if isinstance(value, (int, str, bool)) or value is None:
+            return py.Constant(value)
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return py.Name(id=name, ctx=py.Load())
+
+    def typed_any(self, node: ast.Expr) -> bool:
+        return self.checked.types.get(id(node)) == "any"
+
+    def expr(self, node: ast.Expr) -> py.expr:
+        value = self.literal(node)
+        if value is not _UNKNOWN:
+            return self.const(value)
+        if isinstance(node, ast.ListLit):
+            values = [self.literal(item) for item in node.items]
+            if _UNKNOWN not in values:  # a list written out in full is looked up as a set
+                return self.const(frozenset(values))
+            return py.Tuple(elts=[self.expr(item) for item in node.items], ctx=py.Load())
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return self.name(self.checked.names[id(node)])
+        if isinstance(node, ast.Call):
+            helper = f"_fn_{node.name}"
+            self.constants[helper] = runtime.guarded(self.registry.functions[node.name])
+            return _call(helper, *(self.expr(a.value) for a in node.args))
+        if isinstance(node, ast.Not):
+            return py.UnaryOp(op=py.Not(), operand=self.expr(node.operand))
+        if isinstance(node, ast.Negate):
+            operand = self.expr(node.operand)
+            return _call("_neg", operand) if self.typed_any(node.operand) else py.UnaryOp(op=py.USub(), operand=operand)
+        if isinstance(node, ast.BoolOp):
+            op = py.And() if node.op == "and" else py.Or()
+            return py.BoolOp(op=op, values=[self.expr(o) for o in node.operands])
+        if isinstance(node, ast.Arith):
+            return self.arith(node)
+        assert isinstance(node, ast.Compare)
+        return self.compare(node)
+
+    def literal(self, node: ast.Expr) -> Any:
+        """The value of a node known before any event, or _UNKNOWN."""
+        if isinstance(node, ast.Money):
+            return money_value(node, self.currency)
+        if isinstance(node, ast.Number):
+            return _exact(node.value)
+        if isinstance(node, ast.Percent):
+            return _exact(node.value / 100)
+        if isinstance(node, (ast.String, ast.Boolean)):
+            return node.value
+        if isinstance(node, ast.DateLit):
+            return self.checked.dates[id(node)]
+        if isinstance(node, ast.Name) and self.checked.names[id(node)].kind in ("tier_const", "weekday_const"):
+            return self.checked.names[id(node)].key
+        return _UNKNOWN
+
+    def name(self, meaning: Resolution) -> py.expr:
+        if meaning.kind == "spend_window":
+            return py.Subscript(value=_attr("m", "spend_windows"), slice=py.Constant(self.windows.index(meaning.key)), ctx=py.Load())
+        if meaning.kind == "count_window":
+            return py.Subscript(value=_attr("m", "count_windows"), slice=py.Constant(self.windows.index(meaning.key)), ctx=py.Load())
+        if meaning.kind in ("tier_const", "weekday_const"):
+            return py.Constant(meaning.key)
+        return _CONTEXT[meaning.kind](meaning.key)
+
+    def arith(self, node: ast.Arith) -> py.expr:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if node.op == "/":
+            return _call("_div", left, right)
+        if self.typed_any(node.left) or self.typed_any(node.right):
+            return _call(_SAFE_ARITH[node.op], left, right)
+        return py.BinOp(left=left, op=_ARITH[node.op](), right=right)
+
+    def compare(self, node: ast.Compare) -> py.expr:
+        left, right = self.expr(node.left), self.expr(node.right)
+        loose = self.typed_any(node.left) or self.typed_any(node.right)
+        if node.op in ("in", "not in"):
+            test = _call("_in", left, right)
+            return py.UnaryOp(op=py.Not(), operand=test) if node.op == "not in" else test
+        if node.op in ("==", "!="):
+            op = py.Eq() if node.op == "==" else py.NotEq()
+            return py.Compare(left=left, ops=[op], comparators=[right])
+        if loose:
+            return _call(_SAFE_ORDERING[node.op], left, right)
+        return py.Compare(left=left, ops=[_ORDERING[node.op]()], comparators=[right])
+
+
+def _exact(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value
+
+
+_UNKNOWN = object()

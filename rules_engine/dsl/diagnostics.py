@@ -1,0 +1,97 @@
+"""Diagnostics: problems in a rulebook, as values.
+
+Every stage (splitting, parsing, checking) collects these instead of raising, so a
+designer sees every mistake of a rulebook in one run. Formatting follows the
+compiler convention `file:line:col: error: message`, then the source line with a
+caret under the problem, then a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Literal
+
+from rules_engine.dsl.ast import Span
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    end_column: int  # exclusive; equal to column + 1 for a point
+    message: str
+    source_line: str
+    hint: str | None = None
+    severity: Severity = "error"
+
+    def format(self) -> str:
+        width = max(1, self.end_column - self.column)
+        gutter = f"{self.line:>4} | "
+        caret = " " * (len(gutter) + self.column - 1) + "^" * width
+        text = [
+            f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}",
+            f"{gutter}{self.source_line}",
+            caret,
+        ]
+        if self.hint:
+            text.append(f"     = hint: {self.hint}")
+        return "\n".join(text)
+
+
+class DiagnosticSink:
+    """Collects diagnostics for one rulebook source, turning spans into located values."""
+
+    def __init__(self, path: str, source: str) -> None:
+        self.path = path
+        self._lines = source.splitlines() or [""]
+        self.items: list[Diagnostic] = []
+
+    def line_text(self, line: int) -> str:
+        return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+
+    def add(self, span: Span, message: str, hint: str | None = None, severity: Severity = "error") -> None:
+        end = span.end_column if span.end_line == span.line else len(self.line_text(span.line)) + 1
+        self.items.append(
+            Diagnostic(
+                path=self.path,
+                line=span.line,
+                column=span.column,
+                end_column=max(end, span.column + 1),
+                message=message,
+                source_line=self.line_text(span.line),
+                hint=hint,
+                severity=severity,
+            )
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.items)
+
+
+def nearest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest valid name to a misspelt one, if any is close enough to be a likely typo."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    match = nearest(word, candidates)
+    return f"did you mean `{match}`?" if match else None
+
+
+def sort_key(d: Diagnostic) -> tuple[int, int]:
+    return (d.line, d.column)
+
+
+def format_all(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n\n".join(d.format() for d in sorted(diagnostics, key=sort_key))
+
+
+def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([asdict(d) for d in sorted(diagnostics, key=sort_key)], ensure_ascii=False, indent=2)

@@ -1,0 +1,430 @@
+"""The engine: one event at a time, in memory, no I/O.
+
+`Engine.process(event)` runs the evaluation steps of the language reference
+(docs/language.md, "How an event is evaluated") and returns an `Outcome` with the
+ledger entries, effects and tier changes it produced. An event is all or nothing:
+when a rule or a plugin fails, the event is refused with the reason and the
+member's points are untouched (only the catch-up that was due anyway stays).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from rules_engine.events import EMPTY, Event
+from rules_engine.ledger import Entry, Lot, Outcome, TierChange
+from rules_engine.member import Member
+from rules_engine.plugins.registry import Effect, RedeemContext
+from rules_engine.program import EarnRule, Program
+from rules_engine.runtime import EvaluationError
+from rules_engine.windows import Record, Windows
+
+class Context:
+    """What conditions read about the event being evaluated (`e` in compiled code)."""
+
+    __slots__ = ("amount", "fields", "items", "first_purchase", "weekday", "hour", "date", "type", "name")
+
+    def __init__(self, local: datetime, event: Event | None = None, amount: Any = None, first_purchase: bool = False) -> None:
+        self.amount = amount if amount is not None else (event.amount if event else None)
+        self.fields = event.fields if event else EMPTY
+        self.items = event.items if event else ()
+        self.type = event.type if event else None
+        self.name = event.name if event else None
+        self.first_purchase = first_purchase
+        self.weekday = local.weekday()
+        self.hour = local.hour
+        self.date = local.date()
+
+
+@dataclass
+class Purchase:
+    """What a refund needs to know about the purchase it refunds."""
+
+    id: str
+    member: str
+    amount: int | Decimal
+    refunded: int | Decimal
+    earned: int
+    reversed: int
+    lot: Lot | None
+    record: Record
+    first: bool
+
+
+class Rejected(Exception):
+    """An event the engine refuses, with a reason code and words for a person."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+class Engine:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.settings = program.settings
+        self.tz = program.settings.tz
+        self.members: dict[str, Member] = {}
+        self.purchases: dict[str, Purchase] = {}
+        self.seen: dict[str, str] = {}
+        self._earn = _by_trigger(program.earn)
+        self._bonus = _by_trigger(program.bonuses)
+        spans = tuple(timedelta(days=d) for d in program.windows)
+        self._purchase_cutoffs = tuple((lambda t, s=s: t - s) for s in spans)
+        self._cap_cutoffs = tuple((lambda t, c=c: c.window.before(t, self.settings)) for c in program.caps)
+        self._base_tier = 0 if program.tiers else None
+
+    # --- entry point -------------------------------------------------------------
+
+    def process(self, event: Event) -> Outcome:
+        known = self.seen.get(event.id)
+        if known is not None:
+            if known and event.fingerprint and known != event.fingerprint:
+                return Outcome(event, "conflict", f"event id {event.id} was already applied with different content")
+            return Outcome(event, "duplicate", f"event id {event.id} was already applied")
+        self.seen[event.id] = event.fingerprint
+        return self._process(event)
+
+    def finish(self, as_of: datetime) -> list[Outcome]:
+        """The end of a run (or a nightly job): expiry and tier catch-up for every member at `as_of`."""
+        outcomes = []
+        for member in self.members.values():
+            entries: list[Entry] = []
+            changes: list[TierChange] = []
+            self._catch_up(member, as_of, entries, changes)
+            if entries or changes:
+                marker = Event(id=f"as-of:{as_of.isoformat()}", type="event", member=member.id, at=as_of, name="as_of")
+                outcomes.append(Outcome(marker, "applied", entries=tuple(entries), tier_changes=tuple(changes)))
+        return outcomes
+
+    # --- one event -------------------------------------------------------------------
+
+    def _process(self, event: Event) -> Outcome:
+        entries: list[Entry] = []
+        changes: list[TierChange] = []
+        member = self.members.get(event.member)
+        if member is None:
+            member = self._enroll(event)
+            member.advance(event.at)
+        else:
+            self._catch_up(member, event.at, entries, changes)
+        caught_up = tuple(entries)
+        try:
+            handler = getattr(self, f"_on_{event.type}")
+            effects, notes, derived = handler(member, event, entries)
+        except Rejected as refusal:
+            status = "rejected" if event.type in ("redeem", "claim") else "invalid"
+            reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
+            return Outcome(event, status, reason, caught_up, tier_changes=tuple(changes))
+        except EvaluationError as err:
+            return Outcome(event, "failed", str(err), caught_up, tier_changes=tuple(changes))
+        self._tier_step(member, event.at, changes, Context(event.at.astimezone(self.tz), event))
+        return Outcome(event, "applied", None, tuple(entries), tuple(effects), tuple(changes), tuple(notes), tuple(derived))
+
+    def _enroll(self, event: Event) -> Member:
+        member = Member(event.member, event.at, Windows(self._purchase_cutoffs), Windows(self._cap_cutoffs), self._base_tier)
+        self.members[event.member] = member
+        return member
+
+    def _catch_up(self, m: Member, t: datetime, entries: list[Entry], changes: list[TierChange]) -> None:
+        """What a nightly job would have done by t: expire due lots, then re-evaluate the tier."""
+        lots = m.lots
+        while lots and lots[0].expires_at is not None and lots[0].expires_at <= t:
+            lot = lots.pop(0)
+            if lot.remaining > 0:
+                m.balance -= lot.remaining
+                m.expired += lot.remaining
+                rule = self.program.expiry.source.label if self.program.expiry else "expiry"
+                entries.append(Entry(m.id, lot.expires_at, "expire", -lot.remaining, lot.event, rule,
+                                     (f"{lot.remaining:,} of the {lot.points:,} points earned by {lot.event} expired",),
+                                     ((lot.event, lot.remaining),)))
+                lot.remaining = 0
+        m.advance(t)
+        if self.program.tiers:
+            self._tier_step(m, t, changes, Context(t.astimezone(self.tz)))
+
+    # --- handlers: each returns (effects, notes, derived outcomes) ------------------------------
+
+    def _on_signup(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        first_signup = not m.signed_up
+        if event.attrs:
+            m.attrs = MappingProxyType({**m.attrs, **event.attrs})
+            referrer = event.attrs.get("referred_by")
+            if referrer is not None and m.referred_by is None and str(referrer) != m.id:
+                m.referred_by = str(referrer)
+        m.signed_up = True
+        if first_signup:
+            self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
+            return (), (), ()
+        return (), ("already signed up: attributes updated, signup rules not applied again",), ()
+
+    def _on_event(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
+        return (), (), ()
+
+    _on_referral = _on_event
+
+    def _on_purchase(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        if event.id in self.purchases:
+            raise Rejected("duplicate_purchase", f"a purchase {event.id} is already recorded")
+        amount = event.amount or 0
+        first = m.purchases_seen == 0
+        record = Record(event.at, amount)
+        m.purchases.add(record)
+        m.spend_total += amount
+        m.count_total += 1
+        m.purchases_seen += 1
+        m.advance(event.at)
+        ctx = Context(event.at.astimezone(self.tz), event, amount, first)
+        try:
+            earned, lot = self._earn_points(m, event, ctx, entries)
+        except EvaluationError:
+            m.purchases.remove(record)
+            m.spend_total -= amount
+            m.count_total -= 1
+            m.purchases_seen -= 1
+            m.advance(event.at)
+            raise
+        self.purchases[event.id] = Purchase(event.id, m.id, amount, 0, earned, 0, lot, record, first)
+        effects = self._perks(m, event)
+        derived = ()
+        if first and m.referred_by is not None:
+            derived = (self._referral(m, event),)
+        return effects, (), derived
+
+    def _on_refund(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        purchase = self.purchases.get(event.of or "")
+        if purchase is None or purchase.member != m.id:
+            raise Rejected("unknown_purchase", f"no purchase {event.of} of member {m.id} to refund")
+        left = purchase.amount - purchase.refunded
+        if left <= 0:
+            raise Rejected("already_refunded", f"purchase {purchase.id} is already refunded in full")
+        requested = event.amount or 0
+        cut = min(requested, left)
+        notes = (f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded",) if requested > left else ()
+        purchase.refunded += cut
+        still_counts = purchase.amount - purchase.refunded > 0
+        m.purchases.change(purchase.record, cut, still_counts)
+        m.spend_total -= cut
+        if not still_counts:
+            m.count_total -= 1
+        target = floor(Fraction(purchase.earned) * Fraction(purchase.refunded) / Fraction(purchase.amount)) if purchase.amount else 0
+        owed = target - purchase.reversed
+        if owed > 0:
+            purchase.reversed = target
+            taken = self._take(m, owed, first=purchase.lot)
+            m.balance -= owed
+            m.reversed += owed
+            why = (f"refund of {cut:,} of {purchase.id} ({purchase.refunded:,} of {purchase.amount:,} refunded): "
+                   f"{target:,} of the {purchase.earned:,} points it earned are taken back",)
+            entries.append(Entry(m.id, event.at, "reverse", -owed, event.id, "refund", why, taken))
+        return (), notes, ()
+
+    def _on_redeem(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        reward = self.program.rewards.get(event.reward or "")
+        if reward is None:
+            raise Rejected("unknown_reward", f"the rulebook has no reward `{event.reward}`")
+        ctx = Context(event.at.astimezone(self.tz), event)
+        if reward.when is not None and not reward.when(ctx, m, None):
+            raise Rejected("not_eligible", f"{reward.source.label}: {reward.source.text}")
+        used = m.redemptions.get(reward.id, 0)
+        if reward.limit is not None and used >= reward.limit:
+            raise Rejected("limit_reached", f"{reward.id} may be redeemed {reward.limit} time(s) per member")
+        if m.balance < reward.cost:
+            raise Rejected("insufficient_points", f"{reward.id} costs {reward.cost:,} points; the balance is {m.balance:,}")
+        redeem_ctx = RedeemContext(m.id, event.id, event.at, reward.id, event.fingerprint or event.id)
+        effect = self._plugin_effect(reward.kind.plugin, reward.kind.name, m.id, event.id,
+                                     lambda: reward.kind.redeem(reward.params, redeem_ctx))
+        self._debit(m, event, reward.cost, reward.source.label, f"redeemed {reward.id} \"{reward.title}\"", entries)
+        m.redemptions[reward.id] = used + 1
+        return (effect,), (), ()
+
+    def _on_claim(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+        offer = self.program.offers.get(event.offer or "")
+        if offer is None:
+            raise Rejected("unknown_offer", f"the rulebook lists no offer \"{event.offer}\"")
+        ctx = Context(event.at.astimezone(self.tz), event)
+        redeem_ctx = RedeemContext(m.id, event.id, event.at, offer.offer.ref, event.fingerprint or event.id)
+        if offer.when is not None and not offer.when(ctx, m, None):
+            raise Rejected("not_eligible", f"{offer.source.label}: {offer.source.text}")
+        if not self._plugin_call(offer.offer.plugin, lambda: offer.offer.eligible(redeem_ctx)):
+            raise Rejected("not_eligible", f"the partner {offer.offer.partner} declined")
+        if m.balance < offer.cost:
+            raise Rejected("insufficient_points", f"the offer costs {offer.cost:,} points; the balance is {m.balance:,}")
+        effect = self._plugin_effect(offer.offer.plugin, "offer", m.id, event.id, lambda: offer.offer.issue(redeem_ctx))
+        if offer.cost:
+            self._debit(m, event, offer.cost, offer.source.label, f"claimed {offer.offer.ref}", entries)
+        return (effect,), (), ()
+
+    # --- earning ------------------------------------------------------------------------
+
+    def _earn_points(self, m: Member, event: Event, ctx: Context, entries: list[Entry]) -> tuple[int, Lot | None]:
+        """Step 3: matching earn rules, each rounded down, times the bonuses, rounded down, within the caps."""
+        key = (event.type, event.name if event.type == "event" else None)
+        day = ctx.date
+        total = 0
+        why: list[str] = []
+        labels: list[str] = []
+        for rule in self._earn.get(key, ()):
+            if rule.during is not None and day not in rule.during:
+                continue
+            if rule.when is not None and not rule.when(ctx, m, None):
+                continue
+            points, detail = _points_of(rule, ctx, m)
+            if points:
+                total += points
+                labels.append(rule.source.label)
+                why.append(f"+{points:,}: {rule.source.label}, {detail}")
+        factor = Fraction(1)
+        for bonus in self._bonus.get(key, ()):
+            if bonus.during is not None and day not in bonus.during:
+                continue
+            if bonus.when is not None and not bonus.when(ctx, m, None):
+                continue
+            factor *= bonus.factor
+            why.append(f"×{_show(bonus.factor)}: {bonus.source.label}")
+        if factor != 1 and total:
+            total = floor(total * factor)
+        for k, cap in enumerate(self.program.caps):
+            room = max(0, cap.points - m.cap_sums[k])
+            if total > room:
+                why.append(f"capped at {room:,} by {cap.source.label} ({m.cap_sums[k]:,} of {cap.points:,} "
+                           f"already earned in {cap.window})")
+                total = room
+        if total <= 0:
+            return 0, None
+        return total, self._credit(m, event, total, ", ".join(labels), why, entries)
+
+    def _credit(self, m: Member, event: Event, points: int, rule: str, why: list[str], entries: list[Entry]) -> Lot:
+        expiry = self.program.expiry
+        expires_at = expiry.after.after(event.at, self.settings) if expiry else None
+        debt = -m.balance if m.balance < 0 else 0
+        if debt:
+            why.append(f"{min(debt, points):,} repay the negative balance")
+        lot = Lot(event.id, event.at, expires_at, points, max(0, points - debt))
+        if lot.remaining:
+            _insert_lot(m.lots, lot)
+        m.balance += points
+        m.earned += points
+        m.earnings.add(Record(event.at, points))
+        m.earnings.advance(event.at)
+        entries.append(Entry(m.id, event.at, "earn", points, event.id, rule, tuple(why)))
+        return lot
+
+    def _referral(self, m: Member, purchase: Event) -> Outcome:
+        """Step 7: a member's first purchase earns the member who referred them a referral event."""
+        event = Event(id=f"{purchase.id}:referral", type="referral", member=m.referred_by or "", at=purchase.at,
+                      fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
+        return self.process(event)
+
+    def _perks(self, m: Member, event: Event) -> tuple[Effect, ...]:
+        if m.tier is None:
+            return ()
+        return tuple(Effect(p.kind.name, m.id, event.id, MappingProxyType(dict(p.params.model_dump(exclude_none=True))),
+                            p.kind.plugin) for p in self.program.perks if m.tier >= p.tier_rank)
+
+    # --- debits -------------------------------------------------------------------------
+
+    def _debit(self, m: Member, event: Event, points: int, rule: str, why: str, entries: list[Entry]) -> None:
+        taken = self._take(m, points)
+        m.balance -= points
+        m.redeemed += points
+        entries.append(Entry(m.id, event.at, "redeem", -points, event.id, rule, (why,), taken))
+
+    def _take(self, m: Member, points: int, first: Lot | None = None) -> tuple[tuple[str, int], ...]:
+        """Consume lots: `first` (a refunded purchase's own lot), then earliest expiry first."""
+        taken: list[tuple[str, int]] = []
+        order: Iterable[Lot] = ([first] if first is not None and first.remaining else []) + [l for l in m.lots if l is not first]
+        for lot in order:
+            if points <= 0:
+                break
+            use = min(points, lot.remaining)
+            lot.remaining -= use
+            points -= use
+            taken.append((lot.event, use))
+        m.lots[:] = [lot for lot in m.lots if lot.remaining > 0]
+        return tuple(taken)
+
+    # --- tiers ----------------------------------------------------------------------------
+
+    def _tier_step(self, m: Member, t: datetime, changes: list[TierChange], ctx: Context) -> None:
+        """Step 6: upgrade at once; downgrade at once or after the grace period since the member last qualified."""
+        tiers = self.program.tiers
+        if not tiers or m.tier is None:
+            return
+        qualified = 0
+        for tier in reversed(tiers[1:]):
+            if tier.condition(ctx, m, None):
+                qualified = tier.rank
+                break
+        current = m.tier
+        if qualified >= current:
+            m.qualified_at = t
+            if qualified > current:
+                m.tier = qualified
+                changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
+                                          f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}"))
+            return
+        grace = self.program.grace
+        if grace is None or t >= grace.after(m.qualified_at, self.settings):
+            m.tier = qualified
+            m.qualified_at = t
+            why = "no longer qualifies" if grace is None else f"has not qualified since {m.qualified_at:%Y-%m-%d} ({grace} grace)"
+            changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
+                                      f"{why} for {tiers[current].name}"))
+
+    # --- plugins ------------------------------------------------------------------------
+
+    def _plugin_call(self, plugin: str, call: Any) -> Any:
+        try:
+            return call()
+        except Exception as err:  # a plugin's failure refuses this event only
+            raise EvaluationError(f"plugin {plugin} failed: {err!r}") from err
+
+    def _plugin_effect(self, plugin: str, kind: str, member: str, event_id: str, call: Any) -> Effect:
+        data = self._plugin_call(plugin, call)
+        if not isinstance(data, Mapping):
+            raise EvaluationError(f"plugin {plugin} returned {type(data).__name__} for {kind}, not a mapping")
+        return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
+
+
+def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any, ...]]:
+    grouped: dict[tuple[str, str | None], list[Any]] = {}
+    for rule in rules:
+        grouped.setdefault((rule.trigger.kind, rule.trigger.name), []).append(rule)
+    return {key: tuple(value) for key, value in grouped.items()}
+
+
+def _points_of(rule: EarnRule, ctx: Context, m: Member) -> tuple[int, str]:
+    if rule.per is not None:
+        if rule.items is None:
+            base, what = ctx.amount or 0, "the purchase"
+        else:
+            base = sum((item.total for item in ctx.items if rule.items(ctx, m, item)), 0)
+            what = "matching items"
+        points = floor(rule.points * Fraction(base) / Fraction(rule.per))
+        return points, f"{_show(rule.points)} per {rule.per:,} on {base:,} of {what}"
+    if rule.per_item is not None:
+        units = sum((item.qty for item in ctx.items if rule.per_item(ctx, m, item)), 0)
+        return floor(rule.points * Fraction(units)), f"{_show(rule.points)} per item × {units:,} items"
+    return floor(rule.points), rule.source.text
+
+
+def _insert_lot(lots: list[Lot], lot: Lot) -> None:
+    key = lot.expires_at
+    if not lots or key is None or (lots[-1].expires_at is not None and lots[-1].expires_at <= key):
+        lots.append(lot)
+        return
+    index = next(i for i, other in enumerate(lots) if other.expires_at is None or other.expires_at > key)
+    lots.insert(index, lot)
+
+
+def _show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"

@@ -1,0 +1,62 @@
+"""The events the engine consumes, as plain immutable values.
+
+Readers (`rules_engine.readers`) validate raw rows and build these; the engine
+never sees unvalidated input. Money is a plain number in the rulebook currency
+(`int`, or `Decimal` when the source had a fraction), so arithmetic stays exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Literal, Mapping
+
+EventType = Literal["purchase", "refund", "signup", "redeem", "claim", "event", "referral"]
+EVENT_TYPES: tuple[str, ...] = ("purchase", "refund", "signup", "redeem", "claim", "event", "referral")
+
+Amount = int | Decimal
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of a purchase; `price` is the unit price, so the line is worth price × qty."""
+
+    sku: str | None = None
+    category: str | None = None
+    qty: Amount = 1
+    price: Amount = 0
+    fields: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+    @property
+    def total(self) -> Amount:
+        return self.price * self.qty
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened to a member.
+
+    `fields` holds the event's own extra fields (`channel`, `store`, …) that
+    rule conditions may read. `fingerprint` identifies the payload, so the
+    same id arriving with different content is told apart from a plain repeat.
+    `line` is where the event came from in its file, for error reports.
+    """
+
+    id: str
+    type: EventType
+    member: str
+    at: datetime
+    amount: Amount | None = None
+    items: tuple[Item, ...] = ()
+    fields: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    attrs: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    of: str | None = None
+    reward: str | None = None
+    offer: str | None = None
+    name: str | None = None
+    fingerprint: str = field(default="", compare=False)
+    line: int | None = field(default=None, compare=False)

@@ -1,0 +1,386 @@
+"""Reading event files (JSON Lines or CSV) into validated `Event`s.
+
+Operators feed the engine exports from tills and apps, so rows are often wrong.
+Every row is checked on its own: a bad row becomes a `RowError` with its line and
+a reason in plain words, and the rest of the file is still read. Rows stream one
+at a time so a year of purchases reads in constant memory. Numbers stay exact
+(`int` or `Decimal`, never `float`) because they are money.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Iterator, Literal, TextIO, Union
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, ValidationError, ValidationInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from rules_engine.calendars import parse_timestamp
+from rules_engine.events import EVENT_TYPES, Event, Item
+
+_JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
+_ALWAYS_REQUIRED = ("id", "member", "at")
+# CSV columns holding names, not quantities: "007" stays "007".
+_TEXT_COLUMNS = frozenset({"id", "type", "member", "at", "of", "reward", "offer", "name"})
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# Python refuses to print ints longer than this; bigger integral values stay Decimal.
+_MAX_INT_DIGITS = 4300
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that could not become an event; `line` is 1-based, as an editor shows it."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    events: tuple[Event, ...]
+    errors: tuple[RowError, ...]
+
+
+def read_events(path: str | Path, tz: ZoneInfo) -> ReadResult:
+    """All events and all row errors of a file, each in file order."""
+    entries = tuple(iter_events(path, tz))
+    return ReadResult(
+        events=tuple(entry for entry in entries if isinstance(entry, Event)),
+        errors=tuple(entry for entry in entries if isinstance(entry, RowError)),
+    )
+
+
+def iter_events(path: str | Path, tz: ZoneInfo) -> Iterator[Event | RowError]:
+    """Events and row errors in file order, one row in memory at a time.
+
+    Times without an offset are in `tz`, the rulebook's zone.
+    """
+    path = Path(path)
+    for line, row in _csv_rows(path) if _is_csv(path) else _json_rows(path):
+        try:
+            entry = RowError(line, row) if isinstance(row, str) else _to_event(row, line, tz)
+        except RecursionError:
+            entry = RowError(line, "the row is nested too deeply to read")
+        yield entry
+
+
+# Each format yields (line, row) or (line, why the row is unreadable).
+_Rows = Iterator[tuple[int, dict[str, Any] | str]]
+
+
+def _is_csv(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return True
+    if suffix in _JSON_SUFFIXES:
+        return False
+    with _open(path) as handle:
+        while chunk := handle.read(4096):
+            if stripped := chunk.lstrip():
+                return stripped[0] != "{"
+    return True
+
+
+def _open(path: Path, newline: str | None = None) -> TextIO:
+    """Text mode that drops a BOM and keeps undecodable bytes, so one bad line cannot stop the file."""
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline=newline)
+
+
+def _json_rows(path: Path) -> _Rows:
+    with _open(path) as lines:
+        for line, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            yield line, _json_row(text.rstrip())
+
+
+def _json_row(text: str) -> dict[str, Any] | str:
+    if not _is_utf8(text):
+        return "the line is not valid UTF-8 text"
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        return f"not valid JSON ({error.msg} at column {error.colno})"
+    except (ValueError, RecursionError) as error:
+        return f"not valid JSON ({error})"
+    return value if isinstance(value, dict) else f"each line must be a JSON object (got {_kind_of(value)})"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _csv_rows(path: Path) -> _Rows:
+    with _open(path, newline="") as handle:
+        reader = csv.reader(handle)
+        columns: list[str] | None = None
+        done = 0  # physical lines consumed before the current record
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield done + 1, f"not valid CSV ({error})"
+                done = reader.line_num
+                continue
+            line, done = done + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:
+                columns = [cell.strip() for cell in cells]
+                while not columns[-1]:  # trailing separators, as spreadsheets write them
+                    columns.pop()
+                if problem := _header_problem(columns):
+                    yield line, problem
+                    return
+            elif not all(_is_utf8(cell) for cell in cells):
+                yield line, "the line is not valid UTF-8 text"
+            elif any(cell.strip() for cell in cells[len(columns):]):
+                yield line, f"the row has more cells than the {len(columns)} columns of the header"
+            else:
+                yield line, {name: _cell(name, cell.strip()) for name, cell in zip(columns, cells) if cell.strip()}
+
+
+def _header_problem(columns: list[str]) -> str | None:
+    if not all(_is_utf8(name) for name in columns):
+        return "the header is not valid UTF-8 text"
+    if "" in columns:
+        return f"column {columns.index('') + 1} of the header has no name"
+    if repeated := sorted({name for name in columns if columns.count(name) > 1}):
+        return f"the header repeats column {', '.join(repeated)}"
+    if missing := [name for name in _ALWAYS_REQUIRED if name not in columns]:
+        return f"the header needs columns id, member and at (missing: {', '.join(missing)})"
+    return None
+
+
+def _cell(column: str, text: str) -> Any:
+    if column not in _TEXT_COLUMNS and _NUMBER.fullmatch(text):
+        return _exact(Decimal(text))
+    return text
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("blank", "is blank")
+        return value
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    raise PydanticCustomError("not_text", "must be text")
+
+
+def _number(value: Any) -> int | Decimal:
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return _exact(Decimal(value.strip()))
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("not_number", "must be a number")
+
+
+def _money(value: Any) -> int | Decimal:
+    number = _number(value)
+    if number < 0:
+        raise PydanticCustomError("negative", "must not be negative")
+    return number
+
+
+def _quantity(value: Any) -> int | Decimal:
+    number = _number(value)
+    if number <= 0:
+        raise PydanticCustomError("not_positive", "must be more than zero")
+    return number
+
+
+def _timestamp(value: Any, info: ValidationInfo) -> datetime:
+    if not isinstance(value, str):
+        raise PydanticCustomError("bad_timestamp", "{reason}", {"reason": f"expected text, got {_show(value)}"})
+    try:
+        return parse_timestamp(value, info.context["tz"])
+    except ValueError as error:
+        raise PydanticCustomError("bad_timestamp", "{reason}", {"reason": str(error)}) from None
+
+
+_Text = Annotated[str, PlainValidator(_text)]
+_Money = Annotated[int | Decimal, PlainValidator(_money)]
+_Quantity = Annotated[int | Decimal, PlainValidator(_quantity)]
+_Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
+
+# Unknown keys are kept: they are the `fields` rule conditions may read.
+_OPEN = ConfigDict(extra="allow", frozen=True)
+
+
+class _ItemRow(BaseModel):
+    model_config = _OPEN
+    sku: _Text | None = None
+    category: _Text | None = None
+    qty: _Quantity = 1
+    price: _Money = 0
+
+
+class _Row(BaseModel):
+    model_config = _OPEN
+    id: _Text
+    member: _Text
+    at: _Timestamp
+    amount: _Money | None = None
+    items: tuple[_ItemRow, ...] = ()
+    attrs: dict[str, Any] = {}
+    of: _Text | None = None
+    reward: _Text | None = None
+    offer: _Text | None = None
+    name: _Text | None = None
+
+
+class _Purchase(_Row):
+    type: Literal["purchase"]
+    amount: _Money
+
+
+class _Refund(_Row):
+    type: Literal["refund"]
+    of: _Text
+    amount: _Money
+
+
+class _Signup(_Row):
+    type: Literal["signup"]
+
+
+class _Redeem(_Row):
+    type: Literal["redeem"]
+    reward: _Text
+
+
+class _Claim(_Row):
+    type: Literal["claim"]
+    offer: _Text
+
+
+class _Custom(_Row):
+    type: Literal["event"]
+    name: _Text
+
+
+class _Referral(_Row):
+    type: Literal["referral"]
+
+
+_ROW: TypeAdapter[_Row] = TypeAdapter(
+    Annotated[
+        Union[_Purchase, _Refund, _Signup, _Redeem, _Claim, _Custom, _Referral],
+        Field(discriminator="type"),
+    ]
+)
+
+
+def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
+    """Validate one row; its fingerprint covers the row as written, extra keys included."""
+    row = _normalize(raw)
+    row.setdefault("type", "purchase")
+    try:
+        model = _ROW.validate_python(row, context={"tz": tz})
+    except ValidationError as error:
+        return RowError(line, "; ".join(_describe(detail, row["type"]) for detail in error.errors()))
+    items = tuple(
+        Item(sku=i.sku, category=i.category, qty=i.qty, price=i.price, fields=_freeze(i.model_extra or {}))
+        for i in model.items
+    )
+    return Event(
+        id=model.id, type=model.type, member=model.member, at=model.at, amount=model.amount, items=items,
+        fields=_freeze(model.model_extra or {}), attrs=_freeze(model.attrs), of=model.of, reward=model.reward,
+        offer=model.offer, name=model.name, line=line,
+        fingerprint=hashlib.sha256(_canonical(row).encode("utf-8", "surrogatepass")).hexdigest(),
+    )
+
+
+def _describe(error: ErrorDetails, event_type: Any) -> str:
+    """One validation error in the words of the spec, naming the field at fault."""
+    kind, path, value = error["type"], error["loc"][1:], error["input"]
+    if kind == "union_tag_invalid":
+        return f"unknown event type {_show(event_type)} (expected one of {', '.join(EVENT_TYPES)})"
+    if path[0] == "items" and len(path) < 3:
+        culprit = f"item {path[1] + 1} is {_kind_of(value)}" if len(path) == 2 else f"got {_kind_of(value)}"
+        return f"'items' must be a list of objects ({culprit})"
+    field = str(path[-1])
+    who = f"item {path[1] + 1}" if path[0] == "items" else {"event": "custom event"}.get(event_type, event_type)
+    where = f"{who}: " if path[0] == "items" else ""
+    if kind == "missing":
+        who = "every event" if field in _ALWAYS_REQUIRED else who
+        return f"{who} needs {'an' if field[0] in 'aeiou' else 'a'} '{field}'"
+    if kind == "not_number":
+        return f"{who} needs a numeric '{field}' (got {_show(value)})"
+    if kind == "bad_timestamp":
+        return f"'{field}': {error['ctx']['reason']}"
+    if kind == "dict_type":
+        return f"'{field}' must be an object (got {_kind_of(value)})"
+    if kind in ("blank", "not_text", "negative", "not_positive"):
+        return f"{where}'{field}' {error['msg']} (got {_show(value)})"
+    return f"{where}'{field}': {error['msg']}"
+
+
+def _exact(number: Decimal) -> int | Decimal:
+    """Whole numbers as `int`, so 250000.0 and 250000 are the same amount and print alike."""
+    if number == number.to_integral_value() and number.adjusted() < _MAX_INT_DIGITS:
+        return int(number)
+    return number
+
+
+def _normalize(value: Any) -> Any:
+    """Integral numbers as int, and a null treated as an absent key (like an empty CSV cell)."""
+    if isinstance(value, Decimal):
+        return _exact(value)
+    if isinstance(value, dict):
+        return {key: _normalize(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_normalize(item) for item in value]
+    return value
+
+
+def _freeze(value: Any) -> Any:
+    """A read-only copy all the way down, so an `Event` cannot be changed through its fields."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    return tuple(_freeze(item) for item in value) if isinstance(value, list) else value
+
+
+def _canonical(value: Any) -> str:
+    """JSON with sorted keys, no spaces and exact numbers: equal payloads give equal text."""
+    if isinstance(value, dict):
+        members = (f"{_json(key)}:{_canonical(item)}" for key, item in sorted(value.items()))
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        exact = Context(prec=max(1, len(value.as_tuple().digits)), Emax=MAX_EMAX, Emin=MIN_EMIN)
+        return str(value.normalize(exact))
+    return _json(value)
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else _canonical(value)
+
+
+def _kind_of(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "text", bool: "true or false", type(None): "null"}
+    return kinds.get(type(value), "a number")

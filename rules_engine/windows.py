@@ -1,0 +1,114 @@
+"""Rolling sums over a member's history, kept incrementally.
+
+`spend_90d`, `count_30d` and the earning caps ask the same question at every
+event: the total of entries in (t − window, t]. Rescanning history would make each
+event cost as much as the member's past; instead each window keeps a running sum
+and a start pointer that only moves forward, so an event costs amortised O(1).
+Entries arriving out of time order (late live data) are rare: they trigger one
+rebuild of the window from its sorted log.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right, insort
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable
+
+Cutoff = Callable[[datetime], datetime]  # t -> the instant at or before which entries leave the window
+_TRIM_EVERY = 1024
+
+
+class Record:
+    """One entry in a window: when it happened, what it is worth now, and whether it still counts."""
+
+    __slots__ = ("at", "value", "counts")
+
+    def __init__(self, at: datetime, value: int | Decimal) -> None:
+        self.at = at
+        self.value = value
+        self.counts = True
+
+    def __lt__(self, other: "Record") -> bool:
+        return self.at < other.at
+
+
+class Windows:
+    """Sums and counts of one log over several windows at once, all read at the same instant `t`."""
+
+    __slots__ = ("cutoffs", "log", "starts", "end", "sums", "counts", "t", "_dirty")
+
+    def __init__(self, cutoffs: tuple[Cutoff, ...]) -> None:
+        self.cutoffs = cutoffs
+        self.log: list[Record] = []
+        self.starts = [0] * len(cutoffs)
+        self.end = 0
+        self.sums: list[int | Decimal] = [0] * len(cutoffs)
+        self.counts = [0] * len(cutoffs)
+        self.t: datetime | None = None
+        self._dirty = False
+
+    def add(self, record: Record) -> None:
+        if not self.log or record.at >= self.log[-1].at:
+            self.log.append(record)
+        else:
+            insort(self.log, record)
+            self._dirty = True
+
+    def advance(self, t: datetime) -> None:
+        """Make `sums` and `counts` describe the windows ending at `t`."""
+        if self.t is None or t < self.t or self._dirty:
+            self._rebuild(t)
+            return
+        log, end = self.log, self.end
+        while end < len(log) and log[end].at <= t:
+            record = log[end]
+            for k in range(len(self.cutoffs)):
+                self.sums[k] += record.value
+                self.counts[k] += record.counts
+            end += 1
+        self.end = end
+        for k, cutoff in enumerate(self.cutoffs):
+            limit, start = cutoff(t), self.starts[k]
+            while start < end and log[start].at <= limit:
+                self.sums[k] -= log[start].value
+                self.counts[k] -= log[start].counts
+                start += 1
+            self.starts[k] = start
+        self.t = t
+        if self.starts and min(self.starts) >= _TRIM_EVERY:
+            self._trim(min(self.starts))
+
+    def change(self, record: Record, delta: int | Decimal, still_counts: bool) -> None:
+        """A record's value drops by `delta` (a refund); windows holding it follow."""
+        record.value -= delta
+        counted_before = record.counts
+        record.counts = still_counts
+        if self.t is None:
+            return
+        for k, cutoff in enumerate(self.cutoffs):
+            if cutoff(self.t) < record.at <= self.t:
+                self.sums[k] -= delta
+                self.counts[k] += int(still_counts) - int(counted_before)
+
+    def remove(self, record: Record) -> None:
+        """Take back a record added for an event that then failed."""
+        self.log.remove(record)
+        self._dirty = True
+
+    def _rebuild(self, t: datetime) -> None:
+        log = self.log
+        self.end = bisect_right([r.at for r in log], t)
+        for k, cutoff in enumerate(self.cutoffs):
+            limit = cutoff(t)
+            start = bisect_right([r.at for r in log[: self.end]], limit)
+            self.starts[k] = start
+            self.sums[k] = sum((r.value for r in log[start:self.end]), 0)
+            self.counts[k] = sum(r.counts for r in log[start:self.end])
+        self.t = t
+        self._dirty = False
+
+    def _trim(self, drop: int) -> None:
+        del self.log[:drop]
+        self.starts = [s - drop for s in self.starts]
+        self.end -= drop
