@@ -1,8 +1,4 @@
-"""The `loyalty` command.
-
-Results go to stdout, diagnostics and row errors to stderr, so the output of
-`loyalty simulate --format json` can be piped as it is.
-"""
+"""Designer commands: `check`, `simulate` and `explain`."""
 
 from __future__ import annotations
 
@@ -22,7 +18,8 @@ from rules_engine.readers import read_events
 from rules_engine.simulation import Report, report_json, simulate
 
 
-def _load(path: str) -> Program:
+def load_program(path: str) -> Program:
+    """Compile a rulebook file for a command, or print its diagnostics and exit 1."""
     source = Path(path).read_text(encoding="utf-8")
     try:
         registry = default_registry()
@@ -50,7 +47,7 @@ def _as_of(text: str | None, program: Program) -> datetime | None:
 
 
 def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] = ()) -> tuple[Program, Report]:
-    program = _load(rulebook)
+    program = load_program(rulebook)
     read = read_events(events, program.settings.tz)
     for error in read.errors:
         click.echo(f"{events}:{error.line}: skipped: {error.message}", err=True)
@@ -61,13 +58,7 @@ def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] 
     return program, report
 
 
-@click.group()
-@click.version_option(package_name="loyalty-rules-engine")
-def main() -> None:
-    """Design, check and simulate customer-club rulebooks."""
-
-
-@main.command()
+@click.command()
 @click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="How to print problems.")
 def check(rulebook: str, fmt: str) -> None:
@@ -87,7 +78,7 @@ def check(rulebook: str, fmt: str) -> None:
                    f"{len(program.tiers)} tiers, {len(program.rewards)} rewards)")
 
 
-@main.command(name="simulate")
+@click.command(name="simulate")
 @click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
 @click.argument("events", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-of", help="End of the simulation (default: the last event's time).")
@@ -101,7 +92,7 @@ def simulate_command(rulebook: str, events: str, as_of: str | None, fmt: str) ->
         click.echo(_table(program, report))
 
 
-@main.command()
+@click.command()
 @click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
 @click.argument("events", type=click.Path(exists=True, dir_okay=False))
 @click.argument("member")
