@@ -31,6 +31,7 @@ _JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 _ALWAYS_REQUIRED = ("id", "member", "at")
 # CSV columns holding names, not quantities: "007" stays "007".
 _TEXT_COLUMNS = frozenset({"id", "type", "member", "at", "of", "reward", "offer", "name"})
+_ATTRS_PREFIX = "attrs."
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # Python refuses to print ints longer than this; bigger integral values stay Decimal.
 _MAX_INT_DIGITS = 4300
@@ -107,12 +108,21 @@ def _json_row(text: str) -> dict[str, Any] | str:
     if not _is_utf8(text):
         return "the line is not valid UTF-8 text"
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_float=_decimal, parse_constant=_refuse_constant, object_hook=_without_nulls)
     except json.JSONDecodeError as error:
         return f"not valid JSON ({error.msg} at column {error.colno})"
     except (ValueError, RecursionError) as error:
         return f"not valid JSON ({error})"
     return value if isinstance(value, dict) else f"each line must be a JSON object (got {_kind_of(value)})"
+
+
+def _decimal(text: str) -> int | Decimal:
+    return _exact(Decimal(text))
+
+
+def _without_nulls(obj: dict[str, Any]) -> dict[str, Any]:
+    """A null is an absent key, like an empty CSV cell."""
+    return {key: value for key, value in obj.items() if value is not None} if None in obj.values() else obj
 
 
 def _refuse_constant(name: str) -> Any:
@@ -148,7 +158,20 @@ def _csv_rows(path: Path) -> _Rows:
             elif any(cell.strip() for cell in cells[len(columns):]):
                 yield line, f"the row has more cells than the {len(columns)} columns of the header"
             else:
-                yield line, {name: _cell(name, cell.strip()) for name, cell in zip(columns, cells) if cell.strip()}
+                yield line, _csv_row(columns, cells)
+
+
+def _csv_row(columns: list[str], cells: list[str]) -> dict[str, Any]:
+    """A CSV record as a JSON-like row; `attrs.NAME` columns become the member attributes of a signup."""
+    row: dict[str, Any] = {}
+    for name, cell in zip(columns, cells):
+        if not (text := cell.strip()):
+            continue
+        if name.startswith(_ATTRS_PREFIX):
+            row.setdefault("attrs", {})[name[len(_ATTRS_PREFIX):]] = _cell(name, text)
+        else:
+            row[name] = _cell(name, text)
+    return row
 
 
 def _header_problem(columns: list[str]) -> str | None:
@@ -242,7 +265,7 @@ class _Row(BaseModel):
     at: _Timestamp
     amount: _Money | None = None
     items: tuple[_ItemRow, ...] = ()
-    attrs: dict[str, Any] = {}
+    attrs: dict[str, Any] = Field(default_factory=dict)
     of: _Text | None = None
     reward: _Text | None = None
     offer: _Text | None = None
@@ -293,7 +316,7 @@ _ROW: TypeAdapter[_Row] = TypeAdapter(
 
 def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
     """Validate one row; its fingerprint covers the row as written, extra keys included."""
-    row = _normalize(raw)
+    row = raw
     row.setdefault("type", "purchase")
     try:
         model = _ROW.validate_python(row, context={"tz": tz})
@@ -343,17 +366,6 @@ def _exact(number: Decimal) -> int | Decimal:
     return number
 
 
-def _normalize(value: Any) -> Any:
-    """Integral numbers as int, and a null treated as an absent key (like an empty CSV cell)."""
-    if isinstance(value, Decimal):
-        return _exact(value)
-    if isinstance(value, dict):
-        return {key: _normalize(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [_normalize(item) for item in value]
-    return value
-
-
 def _freeze(value: Any) -> Any:
     """A read-only copy all the way down, so an `Event` cannot be changed through its fields."""
     if isinstance(value, dict):
@@ -363,18 +375,17 @@ def _freeze(value: Any) -> Any:
 
 def _canonical(value: Any) -> str:
     """JSON with sorted keys, no spaces and exact numbers: equal payloads give equal text."""
-    if isinstance(value, dict):
-        members = (f"{_json(key)}:{_canonical(item)}" for key, item in sorted(value.items()))
-        return "{" + ",".join(members) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_canonical(item) for item in value) + "]"
-    if isinstance(value, Decimal):
+    return _CANONICAL.encode(value)
+
+
+def _exact_text(value: Any) -> str:
+    if isinstance(value, Decimal):  # tagged, so the number 1.5 and the text "1.5" stay different payloads
         exact = Context(prec=max(1, len(value.as_tuple().digits)), Emax=MAX_EMAX, Emin=MIN_EMIN)
-        return str(value.normalize(exact))
-    return _json(value)
+        return f"\u0000decimal:{value.normalize(exact)}"
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
 
-_json = json.JSONEncoder(ensure_ascii=False).encode
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_exact_text)
 
 
 def _show(value: Any) -> str:

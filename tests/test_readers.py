@@ -427,3 +427,11 @@ def test_the_same_row_in_csv_and_json_has_the_same_fingerprint(tmp_path: Path) -
     (from_csv,) = read_csv(tmp_path, f"id,member,at,amount,channel\np-1,m-42,{AT},250000,app\n").events
     from_json = only_event(tmp_path, purchase(channel="app"))
     assert from_csv.fingerprint == from_json.fingerprint
+
+
+def test_csv_attrs_columns_become_member_attributes(tmp_path: Path) -> None:
+    path = tmp_path / "signups.csv"
+    path.write_text("id,type,member,at,attrs.city,attrs.referred_by\ns1,signup,m2,2026-01-01T10:00:00Z,Shiraz,m1\n", encoding="utf-8")
+    (event,) = read_events(path, ZoneInfo("UTC")).events
+    assert dict(event.attrs) == {"city": "Shiraz", "referred_by": "m1"}
+    assert "attrs.city" not in event.fields
