@@ -46,7 +46,8 @@ _WORDS = {
     "_POINTS": "`points`",
 }
 _FIRST_WORD = re.compile(r"(?:\w+\s*:\s*)?(\w+)")
-_NEXT_STATEMENT = re.compile(r"\s*(\w+\s*:|(" + "|".join(STATEMENT_KEYWORDS) + r")\b)", re.IGNORECASE)
+# A line that starts a statement (optionally labelled) ends any statement an unclosed bracket left open.
+_NEXT_STATEMENT = re.compile(r"\s*(\w+\s*:\s*)?(" + "|".join(STATEMENT_KEYWORDS) + r")(\s|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
