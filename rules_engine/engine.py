@@ -5,6 +5,9 @@
 ledger entries, effects and tier changes it produced. An event is all or nothing:
 when a rule or a plugin fails, the event is refused with the reason and the
 member's points are untouched (only the catch-up that was due anyway stays).
+Steps 6 and 7 come after the event's own effects are settled: a tier condition
+that cannot be evaluated leaves the tier as it was (with a note), and a derived
+referral is an event of its own, whose failure is the referrer's alone.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.program import EarnRule, Program
 from rules_engine.runtime import EvaluationError
 from rules_engine.windows import Record, Windows
+
 
 class Context:
     """What conditions read about the event being evaluated (`e` in compiled code)."""
@@ -54,7 +58,9 @@ class Purchase:
     reversed: int
     lot: Lot | None
     record: Record
-    first: bool
+
+
+Handled = tuple[tuple[Effect, ...], Event | None]
 
 
 class Rejected(Exception):
@@ -67,6 +73,8 @@ class Rejected(Exception):
 
 
 class Engine:
+    """The members, purchases and event ids of one program's run, changed only by `process` and `finish`."""
+
     def __init__(self, program: Program) -> None:
         self.program = program
         self.settings = program.settings
@@ -98,10 +106,12 @@ class Engine:
         for member in self.members.values():
             entries: list[Entry] = []
             changes: list[TierChange] = []
-            self._catch_up(member, as_of, entries, changes)
-            if entries or changes:
+            notes: list[str] = []
+            self._catch_up(member, as_of, entries, changes, notes)
+            if entries or changes or notes:
                 marker = Event(id=f"as-of:{as_of.isoformat()}", type="event", member=member.id, at=as_of, name="as_of")
-                outcomes.append(Outcome(marker, "applied", entries=tuple(entries), tier_changes=tuple(changes)))
+                outcomes.append(Outcome(marker, "applied", entries=tuple(entries), tier_changes=tuple(changes),
+                                        notes=tuple(notes)))
         return outcomes
 
     # --- one event -------------------------------------------------------------------
@@ -109,31 +119,35 @@ class Engine:
     def _process(self, event: Event) -> Outcome:
         entries: list[Entry] = []
         changes: list[TierChange] = []
+        notes: list[str] = []
         member = self.members.get(event.member)
         if member is None:
             member = self._enroll(event)
-            member.advance(event.at)
         else:
-            self._catch_up(member, event.at, entries, changes)
+            self._catch_up(member, event.at, entries, changes, notes)
         caught_up = tuple(entries)
         try:
             handler = getattr(self, f"_on_{event.type}")
-            effects, notes, derived = handler(member, event, entries)
+            effects, referral = handler(member, event, entries, notes)
         except Rejected as refusal:
             status = "rejected" if event.type in ("redeem", "claim") else "invalid"
             reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
-            return Outcome(event, status, reason, caught_up, tier_changes=tuple(changes))
+            return Outcome(event, status, reason, caught_up, tier_changes=tuple(changes), notes=tuple(notes))
         except EvaluationError as err:
-            return Outcome(event, "failed", str(err), caught_up, tier_changes=tuple(changes))
-        self._tier_step(member, event.at, changes, Context(event.at.astimezone(self.tz), event))
-        return Outcome(event, "applied", None, tuple(entries), tuple(effects), tuple(changes), tuple(notes), tuple(derived))
+            return Outcome(event, "failed", str(err), caught_up, tier_changes=tuple(changes), notes=tuple(notes))
+        self._tier_step(member, event.at, changes, notes)
+        derived = (self.process(referral),) if referral is not None else ()
+        return Outcome(event, "applied", None, tuple(entries), tuple(effects), tuple(changes), tuple(notes), derived)
 
     def _enroll(self, event: Event) -> Member:
+        """Step 2: an unknown member joins at the event's time, in the base tier, with nothing."""
         member = Member(event.member, event.at, Windows(self._purchase_cutoffs), Windows(self._cap_cutoffs), self._base_tier)
+        member.advance(event.at)
         self.members[event.member] = member
         return member
 
-    def _catch_up(self, m: Member, t: datetime, entries: list[Entry], changes: list[TierChange]) -> None:
+    def _catch_up(self, m: Member, t: datetime, entries: list[Entry], changes: list[TierChange],
+                  notes: list[str]) -> None:
         """What a nightly job would have done by t: expire due lots, then re-evaluate the tier."""
         lots = m.lots
         while lots and lots[0].expires_at is not None and lots[0].expires_at <= t:
@@ -147,33 +161,34 @@ class Engine:
                                      ((lot.event, lot.remaining),)))
                 lot.remaining = 0
         m.advance(t)
-        if self.program.tiers:
-            self._tier_step(m, t, changes, Context(t.astimezone(self.tz)))
+        self._tier_step(m, t, changes, notes)
 
-    # --- handlers: each returns (effects, notes, derived outcomes) ------------------------------
+    # --- handlers: each returns (effects, the referral event step 7 derives or None) ---------------
 
-    def _on_signup(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
-        first_signup = not m.signed_up
-        if event.attrs:
-            m.attrs = MappingProxyType({**m.attrs, **event.attrs})
-            referrer = event.attrs.get("referred_by")
-            if referrer is not None and m.referred_by is None and str(referrer) != m.id:
-                m.referred_by = str(referrer)
-        m.signed_up = True
-        if first_signup:
+    def _on_signup(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+        before = m.attrs, m.referred_by
+        m.attrs = MappingProxyType({**m.attrs, **event.attrs})  # signup rules may read the attributes given here
+        referrer = event.attrs.get("referred_by")
+        if referrer is not None and m.referred_by is None and str(referrer) != m.id:
+            m.referred_by = str(referrer)
+        if m.signed_up:
+            notes.append("already signed up: attributes updated, signup rules not applied again")
+            return (), None
+        try:
             self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
-            return (), (), ()
-        return (), ("already signed up: attributes updated, signup rules not applied again",), ()
+        except EvaluationError:
+            m.attrs, m.referred_by = before
+            raise
+        m.signed_up = True
+        return (), None
 
-    def _on_event(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+    def _on_event(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
         self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
-        return (), (), ()
+        return (), None
 
     _on_referral = _on_event
 
-    def _on_purchase(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
-        if event.id in self.purchases:
-            raise Rejected("duplicate_purchase", f"a purchase {event.id} is already recorded")
+    def _on_purchase(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
         amount = event.amount or 0
         first = m.purchases_seen == 0
         record = Record(event.at, amount)
@@ -192,14 +207,11 @@ class Engine:
             m.purchases_seen -= 1
             m.advance(event.at)
             raise
-        self.purchases[event.id] = Purchase(event.id, m.id, amount, 0, earned, 0, lot, record, first)
-        effects = self._perks(m, event)
-        derived = ()
-        if first and m.referred_by is not None:
-            derived = (self._referral(m, event),)
-        return effects, (), derived
+        self.purchases[event.id] = Purchase(event.id, m.id, amount, 0, earned, 0, lot, record)
+        referral = self._referral(m, event) if first and m.referred_by is not None else None
+        return self._perks(m, event), referral
 
-    def _on_refund(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+    def _on_refund(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
         purchase = self.purchases.get(event.of or "")
         if purchase is None or purchase.member != m.id:
             raise Rejected("unknown_purchase", f"no purchase {event.of} of member {m.id} to refund")
@@ -208,7 +220,8 @@ class Engine:
             raise Rejected("already_refunded", f"purchase {purchase.id} is already refunded in full")
         requested = event.amount or 0
         cut = min(requested, left)
-        notes = (f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded",) if requested > left else ()
+        if requested > left:
+            notes.append(f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded")
         purchase.refunded += cut
         still_counts = purchase.amount - purchase.refunded > 0
         m.purchases.change(purchase.record, cut, still_counts)
@@ -225,9 +238,9 @@ class Engine:
             why = (f"refund of {cut:,} of {purchase.id} ({purchase.refunded:,} of {purchase.amount:,} refunded): "
                    f"{target:,} of the {purchase.earned:,} points it earned are taken back",)
             entries.append(Entry(m.id, event.at, "reverse", -owed, event.id, "refund", why, taken))
-        return (), notes, ()
+        return (), None
 
-    def _on_redeem(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+    def _on_redeem(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
         reward = self.program.rewards.get(event.reward or "")
         if reward is None:
             raise Rejected("unknown_reward", f"the rulebook has no reward `{event.reward}`")
@@ -244,9 +257,9 @@ class Engine:
                                      lambda: reward.kind.redeem(reward.params, redeem_ctx))
         self._debit(m, event, reward.cost, reward.source.label, f"redeemed {reward.id} \"{reward.title}\"", entries)
         m.redemptions[reward.id] = used + 1
-        return (effect,), (), ()
+        return (effect,), None
 
-    def _on_claim(self, m: Member, event: Event, entries: list[Entry]) -> tuple:
+    def _on_claim(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
         offer = self.program.offers.get(event.offer or "")
         if offer is None:
             raise Rejected("unknown_offer", f"the rulebook lists no offer \"{event.offer}\"")
@@ -259,9 +272,8 @@ class Engine:
         if m.balance < offer.cost:
             raise Rejected("insufficient_points", f"the offer costs {offer.cost:,} points; the balance is {m.balance:,}")
         effect = self._plugin_effect(offer.offer.plugin, "offer", m.id, event.id, lambda: offer.offer.issue(redeem_ctx))
-        if offer.cost:
-            self._debit(m, event, offer.cost, offer.source.label, f"claimed {offer.offer.ref}", entries)
-        return (effect,), (), ()
+        self._debit(m, event, offer.cost, offer.source.label, f"claimed {offer.offer.ref}", entries)
+        return (effect,), None
 
     # --- earning ------------------------------------------------------------------------
 
@@ -318,11 +330,10 @@ class Engine:
         entries.append(Entry(m.id, event.at, "earn", points, event.id, rule, tuple(why)))
         return lot
 
-    def _referral(self, m: Member, purchase: Event) -> Outcome:
-        """Step 7: a member's first purchase earns the member who referred them a referral event."""
-        event = Event(id=f"{purchase.id}:referral", type="referral", member=m.referred_by or "", at=purchase.at,
-                      fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
-        return self.process(event)
+    def _referral(self, m: Member, purchase: Event) -> Event:
+        """Step 7: a member's first purchase gives the member who referred them a referral event."""
+        return Event(id=f"{purchase.id}:referral", type="referral", member=m.referred_by or "", at=purchase.at,
+                     fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
 
     def _perks(self, m: Member, event: Event) -> tuple[Effect, ...]:
         if m.tier is None:
@@ -333,6 +344,9 @@ class Engine:
     # --- debits -------------------------------------------------------------------------
 
     def _debit(self, m: Member, event: Event, points: int, rule: str, why: str, entries: list[Entry]) -> None:
+        """A redemption or claim: a free one writes no entry, since a ledger entry always moves points."""
+        if not points:
+            return
         taken = self._take(m, points)
         m.balance -= points
         m.redeemed += points
@@ -354,14 +368,25 @@ class Engine:
 
     # --- tiers ----------------------------------------------------------------------------
 
-    def _tier_step(self, m: Member, t: datetime, changes: list[TierChange], ctx: Context) -> None:
-        """Step 6: upgrade at once; downgrade at once or after the grace period since the member last qualified."""
+    def _tier_step(self, m: Member, t: datetime, changes: list[TierChange], notes: list[str]) -> None:
+        """Step 6: upgrade at once; downgrade at once or after the grace period since the member last qualified.
+
+        Tier conditions read only member figures and the time, never the event. One that cannot be
+        evaluated (a division by zero, a failing plugin function) leaves the tier and its grace clock
+        as they were: the step runs between events too, so there is no event to refuse instead.
+        """
         tiers = self.program.tiers
         if not tiers or m.tier is None:
             return
+        ctx = Context(t.astimezone(self.tz))
         qualified = 0
         for tier in reversed(tiers[1:]):
-            if tier.condition(ctx, m, None):
+            try:
+                holds = tier.condition(ctx, m, None)
+            except EvaluationError as err:
+                notes.append(f"tier left at {tiers[m.tier].name}, as the condition of {tier.name} failed: {err}")
+                return
+            if holds:
                 qualified = tier.rank
                 break
         current = m.tier
@@ -374,9 +399,9 @@ class Engine:
             return
         grace = self.program.grace
         if grace is None or t >= grace.after(m.qualified_at, self.settings):
+            why = "no longer qualifies" if grace is None else f"has not qualified since {m.qualified_at:%Y-%m-%d} ({grace} grace)"
             m.tier = qualified
             m.qualified_at = t
-            why = "no longer qualifies" if grace is None else f"has not qualified since {m.qualified_at:%Y-%m-%d} ({grace} grace)"
             changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
                                       f"{why} for {tiers[current].name}"))
 

@@ -46,9 +46,10 @@ class Entry:
     lots: tuple[tuple[str, int], ...] = ()
 
     def explain(self) -> str:
-        sign = "+" if self.points >= 0 else "−"
+        """The signed points and why, without saying the total twice when one reason already starts with it."""
+        total = f"{'+' if self.points >= 0 else '−'}{abs(self.points):,}"
         reason = "; ".join(self.why) if self.why else self.rule
-        return f"{sign}{abs(self.points):,}: {reason}"
+        return reason if reason.startswith(f"{total}:") and len(self.why) == 1 else f"{total}: {reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class TierChange:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Everything one event did. A refused event has a reason and no entries."""
+    """Everything one event did. A refused event has a reason, and only the expiries its catch-up found due."""
 
     event: Event
     status: Status

@@ -5,7 +5,9 @@ event: the total of entries in (t − window, t]. Rescanning history would make 
 event cost as much as the member's past; instead each window keeps a running sum
 and a start pointer that only moves forward, so an event costs amortised O(1).
 Entries arriving out of time order (late live data) are rare: they trigger one
-rebuild of the window from its sorted log.
+rebuild of the window from its sorted log. The log keeps every entry, even those
+all windows have left: late data can move the windows back to where they are
+needed again (a purchase's entry is held by the engine for refunds anyway).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from decimal import Decimal
 from typing import Callable
 
 Cutoff = Callable[[datetime], datetime]  # t -> the instant at or before which entries leave the window
-_TRIM_EVERY = 1024
 
 
 class Record:
@@ -76,8 +77,6 @@ class Windows:
                 start += 1
             self.starts[k] = start
         self.t = t
-        if self.starts and min(self.starts) >= _TRIM_EVERY:
-            self._trim(min(self.starts))
 
     def change(self, record: Record, delta: int | Decimal, still_counts: bool) -> None:
         """A record's value drops by `delta` (a refund); windows holding it follow."""
@@ -107,8 +106,3 @@ class Windows:
             self.counts[k] = sum(r.counts for r in log[start:self.end])
         self.t = t
         self._dirty = False
-
-    def _trim(self, drop: int) -> None:
-        del self.log[:drop]
-        self.starts = [s - drop for s in self.starts]
-        self.end -= drop

@@ -1,0 +1,128 @@
+"""Step 6 of evaluating an event (tiers), the tier catch-up of step 1, and perks."""
+
+from __future__ import annotations
+
+from helpers import entries, run
+
+from rules_engine.engine import Engine
+
+TIERS = """
+    tier bronze
+    tier silver when spend_7d >= 100000
+    tier gold when spend_7d >= 500000
+    base: earn 1 point per 1000 toman
+    gold_boost: bonus 2x when tier >= gold
+"""
+
+
+def _changes(outcomes) -> list[tuple[str, str | None, str, int]]:
+    return [(c.member, c.before, c.after, c.at.day) for o in outcomes for c in o.tier_changes]
+
+
+def test_tier_upgrade_is_immediate_and_counts_from_the_next_event(compile_text) -> None:
+    engine = Engine(compile_text(TIERS))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":500000}',
+        '{"id":"p2","member":"m1","at":"2026-01-01T11:00:00Z","amount":10000}',
+    )
+    assert _changes(outcomes[:1]) == [("m1", "bronze", "gold", 1)]
+    # p1 earned as bronze (the tier before it), p2 as gold.
+    assert [(e.event, e.points) for e in entries(outcomes)] == [("p1", 500), ("p2", 20)]
+
+
+def test_downgrade_without_grace_is_immediate(compile_text) -> None:
+    engine = Engine(compile_text(TIERS))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-01-08T10:00:00Z"}',
+    )
+    assert _changes(outcomes) == [("m1", "bronze", "silver", 1), ("m1", "silver", "bronze", 8)]
+
+
+def test_downgrade_goes_to_the_qualified_tier(compile_text) -> None:
+    engine = Engine(compile_text(TIERS))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":500000}',
+        '{"id":"p2","member":"m1","at":"2026-01-07T10:00:00Z","amount":100000}',
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-01-08T10:00:00Z"}',
+    )
+    assert _changes(outcomes) == [("m1", "bronze", "gold", 1), ("m1", "gold", "silver", 8)]
+
+
+def test_downgrade_waits_for_grace(compile_text) -> None:
+    engine = Engine(compile_text(TIERS + "tiers downgrade after 30 days\n"))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":500000}',
+        '{"id":"p2","member":"m1","at":"2026-01-20T10:00:00Z","amount":1000}',     # 19 days: still gold
+        '{"id":"p3","member":"m1","at":"2026-01-31T09:59:59Z","amount":1000}',     # just short of 30 days
+        '{"id":"p4","member":"m1","at":"2026-01-31T10:00:00Z","amount":1000}',     # 30 days since it qualified
+    )
+    assert _changes(outcomes) == [("m1", "bronze", "gold", 1), ("m1", "gold", "bronze", 31)]
+    assert outcomes[3].tier_changes[0].at == outcomes[3].event.at
+    assert [(e.event, e.points) for e in entries(outcomes)] == [("p1", 500), ("p2", 2), ("p3", 2), ("p4", 1)]
+
+
+def test_grace_clock_restarts_each_time_the_member_qualifies(compile_text) -> None:
+    engine = Engine(compile_text(TIERS + "tiers downgrade after 30 days\n"))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":500000}',
+        '{"id":"p2","member":"m1","at":"2026-01-20T10:00:00Z","amount":500000}',   # qualifies again
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-02-18T10:00:00Z"}',  # 29 days
+        '{"id":"e2","type":"event","name":"visit","member":"m1","at":"2026-02-19T10:00:00Z"}',  # 30 days
+    )
+    assert _changes(outcomes) == [("m1", "bronze", "gold", 1), ("m1", "gold", "bronze", 19)]
+    assert "2026-01-20" in outcomes[3].tier_changes[0].why
+
+
+def test_catch_up_downgrade_applies_before_earning(compile_text) -> None:
+    engine = Engine(compile_text(TIERS))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":500000}',
+        '{"id":"p2","member":"m1","at":"2026-01-08T10:00:00Z","amount":10000}',
+    )
+    # By p2 the 7-day spend is 10,000 without p1: gold fell due in the catch-up, so no bonus.
+    assert [(e.event, e.points) for e in entries(outcomes)] == [("p1", 500), ("p2", 10)]
+    assert [(c.before, c.after, c.at) for c in outcomes[1].tier_changes] == [("gold", "bronze", outcomes[1].event.at)]
+
+
+def test_a_tier_condition_that_cannot_be_evaluated_leaves_the_tier(compile_text) -> None:
+    engine = Engine(compile_text("""
+        tier bronze
+        tier gold when spend_total / count_total >= 100000
+        base: earn 1 point per 1000 toman
+    """))
+    outcomes = run(
+        engine,
+        '{"id":"s1","type":"signup","member":"m1","at":"2026-01-01T10:00:00Z"}',
+        '{"id":"p1","member":"m1","at":"2026-01-02T10:00:00Z","amount":200000}',
+    )
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert "division by zero" in outcomes[0].notes[0]
+    assert _changes(outcomes) == [("m1", "bronze", "gold", 2)]
+
+
+PERKS = """
+    tier bronze
+    tier silver when spend_total >= 100000
+    tier gold when spend_total >= 500000
+    perk silver gives free_shipping()
+"""
+
+
+def test_perks_are_listed_on_purchases_for_the_tier_or_above(compile_text) -> None:
+    engine = Engine(compile_text(PERKS))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',  # bronze before: no perk
+        '{"id":"p2","member":"m1","at":"2026-01-02T10:00:00Z","amount":400000}',  # silver
+        '{"id":"p3","member":"m1","at":"2026-01-03T10:00:00Z","amount":1000}',    # gold
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-01-04T10:00:00Z"}',
+    )
+    assert [[(e.kind, e.event_id) for e in o.effects] for o in outcomes] == [
+        [], [("free_shipping", "p2")], [("free_shipping", "p3")], []]
