@@ -1,0 +1,1 @@
+"""Real plugins the tests register with `plugin_manager(extra=[...])`."""
