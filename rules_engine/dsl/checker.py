@@ -8,6 +8,7 @@ that passed this check, together with what the check learned (`Checked`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -104,7 +105,7 @@ class Checker:
                     values["timezone"] = value.value  # type: ignore[union-attr]
                 except (ZoneInfoNotFoundError, ValueError):
                     self.sink.add(value.span, f"unknown time zone \"{value.value}\"",  # type: ignore[union-attr]
-                                  did_you_mean(value.value, available_timezones()) or 'use an IANA name like "Asia/Tehran"')  # type: ignore[union-attr]
+                                  _did_you_mean_zone(value.value))  # type: ignore[union-attr]
             elif st.key == "program":
                 values["program"] = value.value  # type: ignore[union-attr]
             else:
@@ -124,7 +125,7 @@ class Checker:
             if st.name in names:
                 self.sink.add(st.name_span, f"tier `{st.name}` is defined twice", "give each tier its own name")
                 continue
-            if st.name in reserved or WINDOW.fullmatch(st.name):
+            if st.name in reserved or st.name.lower() in WEEKDAYS or WINDOW.fullmatch(st.name):
                 self.sink.add(st.name_span, f"`{st.name}` is a built-in name and cannot name a tier",
                               "choose another name, like bronze, silver or gold")
                 continue
@@ -142,7 +143,13 @@ class Checker:
     def run(self) -> Checked:
         once: dict[type, ast.Statement] = {}
         rewards: dict[str, ast.Reward] = {}
+        offers: dict[str, ast.Offer] = {}
+        labels: dict[str, ast.Statement] = {}
         for st in self.rulebook.statements:
+            if st.label is not None:
+                if st.label in labels:
+                    self._duplicate_label(st, labels[st.label])
+                labels.setdefault(st.label, st)
             if isinstance(st, (ast.TierGrace, ast.Expiry)):
                 if type(st) in once:
                     what = "tier downgrade grace" if isinstance(st, ast.TierGrace) else "point expiry"
@@ -181,13 +188,25 @@ class Checker:
                 self._tier_ref(st.tier, st.tier_span)
                 self._reward_kind(st.gives)
             elif isinstance(st, ast.Offer):
+                if st.ref.value in offers:
+                    self.sink.add(st.ref.span, f"the offer \"{st.ref.value}\" is already listed on line "
+                                  f"{offers[st.ref.value].span.line}", "keep one of the two lines")
+                offers.setdefault(st.ref.value, st)
                 self._offer(st)
         return self.checked
+
+    def _duplicate_label(self, st: ast.Statement, first: ast.Statement) -> None:
+        """A warning, not an error: the rules still work, but reports could not tell them apart."""
+        line = self.sink.line_text(st.span.line)
+        column = line.rfind(st.label or "", 0, st.span.column) + 1
+        span = ast.Span(st.span.line, column, st.span.line, column + len(st.label or "")) if column else st.span
+        self.sink.add(span, f"the label `{st.label}` is already used on line {first.span.line}",
+                      "give each rule its own label, so reports and explanations can tell them apart", "warning")
 
     def _earn(self, st: ast.Earn) -> None:
         self._positive(st.points, "points")
         if st.per is not None and money_value(st.per, self.settings.currency) <= 0:
-            self.sink.add(st.per.span, "earning per an amount of zero is not possible", "use an amount above zero, like 10000 toman")
+            self.sink.add(st.per.span, "the amount after `per` must be above zero", "for example 10000 toman")
         for where in (st.items_where, st.per_item_where):
             if where is not None:
                 self._condition(where, "item")
@@ -208,12 +227,17 @@ class Checker:
             self.sink.add(node.span, f"{what} must be above zero")
 
     def _whole(self, node: ast.Number, what: str, minimum: int = 0) -> None:
-        if node.value != node.value.to_integral_value() or node.value < minimum:
-            self.sink.add(node.span, f"{what} must be a whole number of at least {minimum}", f"for example {max(minimum, 1)}")
+        whole = node.value == node.value.to_integral_value()
+        if whole and node.value >= minimum:
+            return
+        below, above = math.floor(node.value), math.ceil(node.value)
+        hint = f"write {below} or {above}" if not whole and below >= minimum else f"for example {max(minimum, above, 1)}"
+        self.sink.add(node.span, f"{what} must be a whole number" + (f" of at least {minimum}" if minimum else ""), hint)
 
     def _duration(self, node: ast.Duration) -> None:
         if node.count != node.count.to_integral_value() or node.count < 1:
-            self.sink.add(node.span, "a duration is a whole number of at least 1", f"for example 30 {node.unit}")
+            example = {"days": "30 days", "weeks": "2 weeks", "months": "6 months", "years": "1 year"}[node.unit]
+            self.sink.add(node.span, "a duration is a whole number of at least 1", f"for example {example}")
 
     def _date(self, node: ast.DateLit) -> date | None:
         try:
@@ -263,8 +287,8 @@ class Checker:
         except ValidationError as err:
             for problem in err.errors():
                 where = str(problem["loc"][0]) if problem["loc"] else ""
-                message = problem["msg"].removeprefix("Value error, ")
-                self.sink.add(spans.get(where, call.span), f"`{call.name}`: {where + ': ' if where else ''}{message}")
+                self.sink.add(spans.get(where, call.span),
+                              f"`{call.name}`: {'`' + where + '` ' if where else ''}{_plugin_problem(problem)}")
 
     def _constant(self, node: ast.Expr) -> Any:
         if isinstance(node, ast.Money):
@@ -336,8 +360,10 @@ class Checker:
             for operand in operands:
                 found = self._type(operand, where)
                 if found not in ("bool", "any", None):
-                    word = "not" if isinstance(expr, ast.Not) else expr.op
-                    self.sink.add(operand.span, f"`{word}` needs true or false on each side, but this is {_a(found)}")
+                    need = "`not` needs true or false after it" if isinstance(expr, ast.Not) else \
+                        f"`{expr.op}` needs true or false on each side"
+                    self.sink.add(operand.span, f"{need}, but this is {_a(found)}",
+                                  "compare it with something, like `amount >= 100000`")
             return "bool"
         if isinstance(expr, ast.Negate):
             return self._numeric(expr.operand, where, "-")
@@ -361,7 +387,8 @@ class Checker:
             return None
         distinct = {k for k in kinds if k != "any"}
         if len(distinct) > 1:
-            self.sink.add(expr.span, "a list holds values of one type, but this one mixes " + " and ".join(sorted(distinct)))
+            self.sink.add(expr.span, "a list holds values of one kind, but this one mixes " +
+                          " and ".join(_plural(k) for k in sorted(distinct)), "split it into one list per kind")
             return None
         return f"list[{distinct.pop() if distinct else 'any'}]"
 
@@ -375,18 +402,27 @@ class Checker:
             if not right.startswith("list["):
                 self.sink.add(expr.right.span, f"`{expr.op}` needs a list on its right, like [friday, saturday]")
             elif not _compatible(left, right[5:-1]):
-                self.sink.add(expr.span, f"cannot look for {_a(left)} in a list of {right[5:-1]}s", self._tier_hint(expr.left, expr.right))
+                self.sink.add(expr.span, f"cannot look for {_a(left)} in a list of {_plural(right[5:-1])}",
+                              self._mismatch_hint(expr.left, left, right[5:-1]))
             return "bool"
         if not _compatible(left, right):
-            self.sink.add(expr.span, f"cannot compare {_a(left)} with {_a(right)}", self._tier_hint(expr.left, expr.right))
+            hint = self._mismatch_hint(expr.left, left, right) or self._mismatch_hint(expr.right, right, left)
+            self.sink.add(expr.span, f"cannot compare {_a(left)} with {_a(right)}", hint)
         elif expr.op not in ("==", "!=") and left in ("string", "bool", "weekday") and right != "any":
-            self.sink.add(expr.span, f"`{expr.op}` cannot order {left}s", "use `==`, `!=` or `in`")
+            self.sink.add(expr.span, f"`{expr.op}` cannot order {_plural(left)}", "use `==`, `!=` or `in`")
         return "bool"
 
-    def _tier_hint(self, left: ast.Expr, right: ast.Expr) -> str | None:
-        for node in (left, right):
-            if isinstance(node, ast.String) and node.value in self.tier_names:
-                return f"write the tier name without quotes: {node.value}"
+    def _mismatch_hint(self, node: ast.Expr, found: Type, wanted: Type) -> str | None:
+        """How to fix the usual cause of a type mismatch: a name written in quotes."""
+        if not isinstance(node, ast.String):
+            return None
+        if node.value in self.tier_names:
+            return f"write the tier name without quotes: {node.value}" if wanted == "tier" else \
+                f"to test a member's tier, write `tier >= {node.value}`"
+        if wanted == "weekday" and node.value.lower() in WEEKDAYS:
+            return f"write the weekday without quotes: {node.value.lower()}"
+        if wanted == "number":
+            return "an amount is written without quotes, like 2m or 500000"
         return None
 
     def _name(self, expr: ast.Name, where: Where) -> Type | None:
@@ -418,7 +454,7 @@ class Checker:
         if window:
             days = int(window.group(2))
             if not 1 <= days <= MAX_WINDOW_DAYS:
-                self.sink.add(expr.span, f"a window is 1 to {MAX_WINDOW_DAYS} days long")
+                self.sink.add(expr.span, f"a window is 1 to {MAX_WINDOW_DAYS} days long", "for example spend_90d or count_30d")
                 return None
             self.checked.windows.add(days)
             return self._resolve(expr, Resolution(f"{window.group(1)}_window", days), "number")  # type: ignore[arg-type]
@@ -429,12 +465,16 @@ class Checker:
         known = self._known_names(where)
         guess = nearest(name, known + window_candidates(name))
         if guess is None and where != "tier":
+            if where == "item":  # a designer filtering items most likely meant the item's own field
+                self.sink.add(expr.span, f"`{name}` is read from the purchase, not from each item",
+                              f"write `item.{name}` for the item's own field, or `purchase.{name}` to keep this meaning",
+                              "warning")
             return self._resolve(expr, Resolution("event_field", name), "any")
         if where == "tier" and guess is None:
             self.sink.add(expr.span, f"unknown name `{name}`",
                           "tier conditions can use spend_Nd, count_Nd, spend_total, count_total, points, member.NAME, date, weekday and hour")
             return None
-        field_hint = f"; if `{name}` is a field of the event, write `purchase.{name}`" if where != "tier" and \
+        field_hint = f" If `{name}` is a field of your purchase data, write `purchase.{name}`." if where != "tier" and \
             guess not in self.tier_names and guess not in WEEKDAYS else ""
         self.sink.add(expr.span, f"unknown name `{name}`", f"did you mean `{guess}`?{field_hint}")
         return None
@@ -476,9 +516,13 @@ class Checker:
             self.sink.add(expr.span, f"unknown function `{expr.name}`",
                           did_you_mean(expr.name, known) or ("the functions are: " + ", ".join(known) if known else None))
             return None
-        if len(expr.args) != len(fn.params) or any(a.name is not None for a in expr.args):
-            signature = f"{fn.name}({', '.join(fn.params)})"
-            self.sink.add(expr.span, f"`{fn.name}` takes {len(fn.params)} argument(s) by position: {signature}")
+        signature = f"{fn.name}({', '.join(fn.params)})"
+        if any(a.name is not None for a in expr.args):
+            self.sink.add(expr.span, f"`{fn.name}` takes its arguments in order, without names: {signature}")
+            return None
+        if len(expr.args) != len(fn.params):
+            count = f"{len(fn.params)} argument{'' if len(fn.params) == 1 else 's'}"
+            self.sink.add(expr.span, f"`{fn.name}` takes {count}, not {len(expr.args)}: {signature}")
             return None
         for arg, expected in zip(expr.args, fn.params):
             found = self._type(arg.value, where)
@@ -502,6 +546,42 @@ def _a(type_: Type) -> str:
     words = {"number": "a number", "string": "a text", "bool": "true/false", "date": "a date",
              "weekday": "a weekday", "tier": "a tier", "any": "a value"}
     return words.get(type_, f"a list of {type_[5:-1]}s" if type_.startswith("list[") else type_)
+
+
+def _did_you_mean_zone(name: str) -> str:
+    zone = nearest(name, available_timezones())
+    return f'did you mean "{zone}"?' if zone else 'use an IANA name like "Asia/Tehran"'
+
+
+def _plural(type_: Type) -> str:
+    return {"string": "texts", "bool": "true/false values", "any": "values"}.get(type_, type_ + "s")
+
+
+# Pydantic's complaints about plugin arguments, in a designer's words.
+_PLUGIN_PROBLEMS = {
+    "missing": "is required", "extra_forbidden": "is not a parameter",
+    "string_type": "must be a text in quotes", "string_too_short": "cannot be empty",
+    "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number", "decimal_type": "must be a number or an amount",
+    "decimal_parsing": "must be a number or an amount", "bool_type": "must be true or false",
+    "list_type": "must be a list, like [\"A\", \"B\"]", "date_type": "must be a date",
+}
+_PLUGIN_BOUNDS = {"greater_than": "above {gt}", "greater_than_equal": "at least {ge}",
+                  "less_than": "below {lt}", "less_than_equal": "at most {le}"}
+
+
+def _plugin_problem(problem: Any) -> str:
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    if kind in _PLUGIN_BOUNDS:
+        return "must be " + _PLUGIN_BOUNDS[kind].format(**{k: _show(v) for k, v in ctx.items()})
+    if kind in _PLUGIN_PROBLEMS:
+        return _PLUGIN_PROBLEMS[kind]
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def _show(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else str(value)
 
 
 def _children(expr: ast.Expr) -> Iterator[ast.Expr]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from rules_engine.dsl import ast
 from rules_engine.dsl.checker import Checked, check, money_value
-from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink
+from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink, lines_of
 from rules_engine.dsl.names import Resolution
 from rules_engine.dsl.parser import parse
 from rules_engine.plugins.registry import Registry
@@ -88,7 +88,7 @@ class _Compiler:
         self.registry = registry
         self.settings = checked.settings
         self.windows = tuple(sorted(checked.windows))
-        self.lines = rulebook.source.splitlines()
+        self.lines = lines_of(rulebook.source)
 
     def program(self) -> Program:
         st = self.rulebook.statements
@@ -122,9 +122,19 @@ class _Compiler:
     # --- statements --------------------------------------------------------------------
 
     def _source(self, st: ast.Statement) -> Source:
-        line = st.span.line
-        text = self.lines[line - 1].split("#", 1)[0].strip() if line <= len(self.lines) else ""
-        return Source(ast.rule_label(st), line, text)
+        """The rule as written, without its label (which `Source` holds apart) or comments.
+
+        Cut by the statement's span rather than by lines, so that a `#` inside a
+        text, two statements on one line or a statement over several lines all
+        come out right.
+        """
+        span = st.span
+        rows = self.lines[span.line - 1:span.end_line]
+        if rows:
+            rows[-1] = rows[-1][:span.end_column - 1]
+            rows[0] = rows[0][span.column - 1:]
+        text = " ".join(_without_comment(row).strip() for row in rows)
+        return Source(ast.rule_label(st), span.line, text)
 
     def _duration(self, node: ast.Duration) -> Duration:
         return Duration(int(node.count), node.unit)
@@ -160,13 +170,24 @@ class _Compiler:
             return None
         constants: dict[str, Any] = {}
         body = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
-        tree = py.Expression(body=py.Lambda(
+        # def condition(e, m, i): try: return BODY / except EvaluationError as err: raise _fail(err) from err
+        # (a `try` costs nothing until something raises, and the error then names its rule).
+        error = py.Name(id="err", ctx=py.Load())
+        handler = py.ExceptHandler(type=py.Name(id="_EvaluationError", ctx=py.Load()), name="err",
+                                   body=[py.Raise(exc=_call("_fail", error), cause=error)])
+        function = py.FunctionDef(
+            name="condition",
             args=py.arguments(posonlyargs=[], args=[py.arg("e"), py.arg("m"), py.arg("i")], kwonlyargs=[],
                               kw_defaults=[], defaults=[]),
-            body=body))
+            body=[py.Try(body=[py.Return(body)], handlers=[handler], orelse=[], finalbody=[])],
+            decorator_list=[])
+        tree = py.Module(body=[function], type_ignores=[])
         py.fix_missing_locations(tree)
-        code = compile(tree, f"<{self.rulebook.path}:{st.span.line}>", "eval")
-        return eval(code, {**runtime.HELPERS, **constants})  # noqa: S307 - a code object we built, not user text
+        code = compile(tree, f"<{self.rulebook.path}:{st.span.line}>", "exec")
+        namespace = {**runtime.HELPERS, **constants, "_EvaluationError": runtime.EvaluationError,
+                     "_fail": _failure(st)}
+        exec(code, namespace)  # noqa: S102 - a code object we built from checked nodes, not user text
+        return namespace["condition"]
 
 
 class _ExprCompiler:
@@ -263,6 +284,28 @@ class _ExprCompiler:
         if loose:
             return _call(_SAFE_ORDERING[node.op], left, right)
         return py.Compare(left=left, ops=[_ORDERING[node.op]()], comparators=[right])
+
+
+def _without_comment(row: str) -> str:
+    in_text = escaped = False
+    for at, ch in enumerate(row):
+        if in_text:
+            in_text, escaped = (escaped or ch != '"'), (not escaped and ch == "\\")
+        elif ch == '"':
+            in_text = True
+        elif ch == "#":
+            return row[:at]
+    return row
+
+
+def _failure(st: ast.Statement) -> Any:
+    """Builds the error that tells which rule could not be evaluated, and why."""
+    rule = f"rule `{st.label}` (line {st.span.line})" if st.label else f"the rule on line {st.span.line}"
+
+    def fail(err: runtime.EvaluationError) -> runtime.EvaluationError:
+        return runtime.EvaluationError(f"{rule} could not be evaluated: {err}")
+
+    return fail
 
 
 def _exact(value: Decimal) -> int | Decimal:

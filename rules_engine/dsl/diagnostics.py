@@ -32,7 +32,9 @@ class Diagnostic:
     def format(self) -> str:
         width = max(1, self.end_column - self.column)
         gutter = f"{self.line:>4} | "
-        caret = " " * (len(gutter) + self.column - 1) + "^" * width
+        # Tabs stay tabs under the source line, so the caret lines up however wide they show.
+        indent = "".join(ch if ch == "\t" else " " for ch in self.source_line[:self.column - 1])
+        caret = " " * len(gutter) + indent + "^" * width
         text = [
             f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}",
             f"{gutter}{self.source_line}",
@@ -43,12 +45,21 @@ class Diagnostic:
         return "\n".join(text)
 
 
+def lines_of(source: str) -> list[str]:
+    """The lines of a rulebook as an editor numbers them.
+
+    Only `\n`, `\r\n` and `\r` end a line: `str.splitlines` would also break at a
+    form feed or U+2028, and every line number after one would then be off.
+    """
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 class DiagnosticSink:
     """Collects diagnostics for one rulebook source, turning spans into located values."""
 
     def __init__(self, path: str, source: str) -> None:
         self.path = path
-        self._lines = source.splitlines() or [""]
+        self._lines = lines_of(source)
         self.items: list[Diagnostic] = []
 
     def line_text(self, line: int) -> str:

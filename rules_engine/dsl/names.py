@@ -26,7 +26,7 @@ MEMBER_NAMES: dict[str, Type] = {"tier": "tier", "points": "number", "spend_tota
 TIME_NAMES: dict[str, Type] = {"weekday": "weekday", "hour": "number", "date": "date"}
 SCOPES = ("member", "purchase", "item")
 
-WINDOW = re.compile(r"(spend|count)_(\d{1,4})d")
+WINDOW = re.compile(r"(spend|count)_(\d{1,9})d")
 NEAR_WINDOW = re.compile(r"(spend|count)_?(\d{1,4})\w*", re.IGNORECASE)
 MAX_WINDOW_DAYS = 3660
 
