@@ -20,7 +20,7 @@ from math import floor
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from rules_engine.events import EMPTY, Event
+from rules_engine.events import EMPTY, EVENT_TYPES, Event
 from rules_engine.ledger import Entry, Lot, Outcome, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
@@ -30,17 +30,19 @@ from rules_engine.windows import Record, Windows
 
 
 class Context:
-    """What conditions read about the event being evaluated (`e` in compiled code)."""
+    """What conditions read about the event being evaluated (`e` in compiled code).
 
-    __slots__ = ("amount", "fields", "items", "first_purchase", "weekday", "hour", "date", "type", "name")
+    Built once per event; tier conditions read only its time fields, since the
+    checker keeps event fields out of them.
+    """
 
-    def __init__(self, local: datetime, event: Event | None = None, amount: Any = None, first_purchase: bool = False) -> None:
-        self.amount = amount if amount is not None else (event.amount if event else None)
+    __slots__ = ("amount", "fields", "items", "first_purchase", "weekday", "hour", "date")
+
+    def __init__(self, local: datetime, event: Event | None = None) -> None:
+        self.amount = event.amount if event else None
         self.fields = event.fields if event else EMPTY
         self.items = event.items if event else ()
-        self.type = event.type if event else None
-        self.name = event.name if event else None
-        self.first_purchase = first_purchase
+        self.first_purchase = False
         self.weekday = local.weekday()
         self.hour = local.hour
         self.date = local.date()
@@ -82,8 +84,9 @@ class Engine:
         self.members: dict[str, Member] = {}
         self.purchases: dict[str, Purchase] = {}
         self.seen: dict[str, str] = {}
-        self._earn = _by_trigger(program.earn)
+        self._earn = _by_trigger(_Earning(rule) for rule in program.earn)
         self._bonus = _by_trigger(program.bonuses)
+        self._handlers = {kind: getattr(self, f"_on_{kind}") for kind in EVENT_TYPES}
         spans = tuple(timedelta(days=d) for d in program.windows)
         self._purchase_cutoffs = tuple((lambda t, s=s: t - s) for s in spans)
         self._cap_cutoffs = tuple((lambda t, c=c: c.window.before(t, self.settings)) for c in program.caps)
@@ -98,7 +101,10 @@ class Engine:
                 return Outcome(event, "conflict", f"event id {event.id} was already applied with different content")
             return Outcome(event, "duplicate", f"event id {event.id} was already applied")
         self.seen[event.id] = event.fingerprint
-        return self._process(event)
+        outcome = self._process(event)
+        if outcome.status == "failed":  # nothing was applied: the same event may be sent again once fixed
+            del self.seen[event.id]
+        return outcome
 
     def finish(self, as_of: datetime) -> list[Outcome]:
         """The end of a run (or a nightly job): expiry and tier catch-up for every member at `as_of`."""
@@ -107,9 +113,10 @@ class Engine:
             entries: list[Entry] = []
             changes: list[TierChange] = []
             notes: list[str] = []
-            self._catch_up(member, as_of, entries, changes, notes)
+            self._catch_up(member, as_of, Context(as_of.astimezone(self.tz)), entries, changes, notes)
             if entries or changes or notes:
-                marker = Event(id=f"as-of:{as_of.isoformat()}", type="event", member=member.id, at=as_of, name="as_of")
+                marker = Event(id=f"as-of:{as_of.isoformat()}:{member.id}", type="event", member=member.id, at=as_of,
+                               name="as_of")
                 outcomes.append(Outcome(marker, "applied", entries=tuple(entries), tier_changes=tuple(changes),
                                         notes=tuple(notes)))
         return outcomes
@@ -120,22 +127,22 @@ class Engine:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
+        ctx = Context(event.at.astimezone(self.tz), event)
         member = self.members.get(event.member)
         if member is None:
             member = self._enroll(event)
         else:
-            self._catch_up(member, event.at, entries, changes, notes)
+            self._catch_up(member, event.at, ctx, entries, changes, notes)
         caught_up = tuple(entries)
         try:
-            handler = getattr(self, f"_on_{event.type}")
-            effects, referral = handler(member, event, entries, notes)
+            effects, referral = self._handlers[event.type](member, event, ctx, entries, notes)
         except Rejected as refusal:
             status = "rejected" if event.type in ("redeem", "claim") else "invalid"
             reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
             return Outcome(event, status, reason, caught_up, tier_changes=tuple(changes), notes=tuple(notes))
         except EvaluationError as err:
             return Outcome(event, "failed", str(err), caught_up, tier_changes=tuple(changes), notes=tuple(notes))
-        self._tier_step(member, event.at, changes, notes)
+        self._tier_step(member, event.at, ctx, changes, notes)
         derived = (self.process(referral),) if referral is not None else ()
         return Outcome(event, "applied", None, tuple(entries), tuple(effects), tuple(changes), tuple(notes), derived)
 
@@ -146,7 +153,7 @@ class Engine:
         self.members[event.member] = member
         return member
 
-    def _catch_up(self, m: Member, t: datetime, entries: list[Entry], changes: list[TierChange],
+    def _catch_up(self, m: Member, t: datetime, ctx: Context, entries: list[Entry], changes: list[TierChange],
                   notes: list[str]) -> None:
         """What a nightly job would have done by t: expire due lots, then re-evaluate the tier."""
         lots = m.lots
@@ -161,11 +168,12 @@ class Engine:
                                      ((lot.event, lot.remaining),)))
                 lot.remaining = 0
         m.advance(t)
-        self._tier_step(m, t, changes, notes)
+        self._tier_step(m, t, ctx, changes, notes)
 
     # --- handlers: each returns (effects, the referral event step 7 derives or None) ---------------
 
-    def _on_signup(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+    def _on_signup(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
         before = m.attrs, m.referred_by
         m.attrs = MappingProxyType({**m.attrs, **event.attrs})  # signup rules may read the attributes given here
         referrer = event.attrs.get("referred_by")
@@ -175,20 +183,22 @@ class Engine:
             notes.append("already signed up: attributes updated, signup rules not applied again")
             return (), None
         try:
-            self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
+            self._earn_points(m, event, ctx, entries)
         except EvaluationError:
             m.attrs, m.referred_by = before
             raise
         m.signed_up = True
         return (), None
 
-    def _on_event(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
-        self._earn_points(m, event, Context(event.at.astimezone(self.tz), event), entries)
+    def _on_event(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
+        self._earn_points(m, event, ctx, entries)
         return (), None
 
     _on_referral = _on_event
 
-    def _on_purchase(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+    def _on_purchase(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
         amount = event.amount or 0
         first = m.purchases_seen == 0
         record = Record(event.at, amount)
@@ -197,7 +207,7 @@ class Engine:
         m.count_total += 1
         m.purchases_seen += 1
         m.advance(event.at)
-        ctx = Context(event.at.astimezone(self.tz), event, amount, first)
+        ctx.amount, ctx.first_purchase = amount, first
         try:
             earned, lot = self._earn_points(m, event, ctx, entries)
         except EvaluationError:
@@ -211,7 +221,8 @@ class Engine:
         referral = self._referral(m, event) if first and m.referred_by is not None else None
         return self._perks(m, event), referral
 
-    def _on_refund(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+    def _on_refund(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
         purchase = self.purchases.get(event.of or "")
         if purchase is None or purchase.member != m.id:
             raise Rejected("unknown_purchase", f"no purchase {event.of} of member {m.id} to refund")
@@ -240,11 +251,11 @@ class Engine:
             entries.append(Entry(m.id, event.at, "reverse", -owed, event.id, "refund", why, taken))
         return (), None
 
-    def _on_redeem(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+    def _on_redeem(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
         reward = self.program.rewards.get(event.reward or "")
         if reward is None:
             raise Rejected("unknown_reward", f"the rulebook has no reward `{event.reward}`")
-        ctx = Context(event.at.astimezone(self.tz), event)
         if reward.when is not None and not reward.when(ctx, m, None):
             raise Rejected("not_eligible", f"{reward.source.label}: {reward.source.text}")
         used = m.redemptions.get(reward.id, 0)
@@ -259,11 +270,11 @@ class Engine:
         m.redemptions[reward.id] = used + 1
         return (effect,), None
 
-    def _on_claim(self, m: Member, event: Event, entries: list[Entry], notes: list[str]) -> Handled:
+    def _on_claim(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                   notes: list[str]) -> Handled:
         offer = self.program.offers.get(event.offer or "")
         if offer is None:
             raise Rejected("unknown_offer", f"the rulebook lists no offer \"{event.offer}\"")
-        ctx = Context(event.at.astimezone(self.tz), event)
         redeem_ctx = RedeemContext(m.id, event.id, event.at, offer.offer.ref, event.fingerprint or event.id)
         if offer.when is not None and not offer.when(ctx, m, None):
             raise Rejected("not_eligible", f"{offer.source.label}: {offer.source.text}")
@@ -289,21 +300,22 @@ class Engine:
                 continue
             if rule.when is not None and not rule.when(ctx, m, None):
                 continue
-            points, detail = _points_of(rule, ctx, m)
+            points, detail = rule.points_of(ctx, m)
             if points:
                 total += points
-                labels.append(rule.source.label)
-                why.append(f"+{points:,}: {rule.source.label}, {detail}")
-        factor = Fraction(1)
+                labels.append(rule.label)
+                why.append(f"+{points:,}: {rule.label}, {detail}")
+        num = den = 1  # the product of the matching bonus factors, as a fraction in whole numbers
         for bonus in self._bonus.get(key, ()):
             if bonus.during is not None and day not in bonus.during:
                 continue
             if bonus.when is not None and not bonus.when(ctx, m, None):
                 continue
-            factor *= bonus.factor
+            num *= bonus.factor.numerator
+            den *= bonus.factor.denominator
             why.append(f"×{_show(bonus.factor)}: {bonus.source.label}")
-        if factor != 1 and total:
-            total = floor(total * factor)
+        if num != den and total:
+            total = total * num // den
         for k, cap in enumerate(self.program.caps):
             room = max(0, cap.points - m.cap_sums[k])
             if total > room:
@@ -368,7 +380,7 @@ class Engine:
 
     # --- tiers ----------------------------------------------------------------------------
 
-    def _tier_step(self, m: Member, t: datetime, changes: list[TierChange], notes: list[str]) -> None:
+    def _tier_step(self, m: Member, t: datetime, ctx: Context, changes: list[TierChange], notes: list[str]) -> None:
         """Step 6: upgrade at once; downgrade at once or after the grace period since the member last qualified.
 
         Tier conditions read only member figures and the time, never the event. One that cannot be
@@ -378,7 +390,6 @@ class Engine:
         tiers = self.program.tiers
         if not tiers or m.tier is None:
             return
-        ctx = Context(t.astimezone(self.tz))
         qualified = 0
         for tier in reversed(tiers[1:]):
             try:
@@ -427,19 +438,41 @@ def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any,
     return {key: tuple(value) for key, value in grouped.items()}
 
 
-def _points_of(rule: EarnRule, ctx: Context, m: Member) -> tuple[int, str]:
-    if rule.per is not None:
-        if rule.items is None:
-            base, what = ctx.amount or 0, "the purchase"
-        else:
-            base = sum((item.total for item in ctx.items if rule.items(ctx, m, item)), 0)
-            what = "matching items"
-        points = floor(rule.points * Fraction(base) / Fraction(rule.per))
-        return points, f"{_show(rule.points)} per {rule.per:,} on {base:,} of {what}"
-    if rule.per_item is not None:
-        units = sum((item.qty for item in ctx.items if rule.per_item(ctx, m, item)), 0)
-        return floor(rule.points * Fraction(units)), f"{_show(rule.points)} per item × {units:,} items"
-    return floor(rule.points), rule.source.text
+class _Earning:
+    """An earn rule made ready for the hot path: its rate as two integers, its text written once."""
+
+    __slots__ = ("rule", "label", "during", "when", "trigger", "per", "items", "per_item",
+                 "num", "den", "flat", "rate")
+
+    def __init__(self, rule: EarnRule) -> None:
+        self.rule, self.label, self.trigger = rule, rule.source.label, rule.trigger
+        self.during, self.when, self.per, self.items, self.per_item = rule.during, rule.when, rule.per, rule.items, rule.per_item
+        per = Fraction(rule.per) if rule.per is not None else Fraction(1)
+        # points × base / per, rounded down, is (base × num) // den in whole numbers
+        self.num = rule.points.numerator * per.denominator
+        self.den = rule.points.denominator * per.numerator
+        self.flat = floor(rule.points)
+        self.rate = _show(rule.points)
+
+    def points_of(self, ctx: Context, m: Member) -> tuple[int, str]:
+        if self.per is not None:
+            if self.items is None:
+                base, what = ctx.amount or 0, "the purchase"
+            else:
+                base = sum((item.total for item in ctx.items if self.items(ctx, m, item)), 0)
+                what = "matching items"
+            return _scaled(base, self.num, self.den), f"{self.rate} per {self.per:,} on {base:,} of {what}"
+        if self.per_item is not None:
+            units = sum((item.qty for item in ctx.items if self.per_item(ctx, m, item)), 0)
+            return _scaled(units, self.num, self.den), f"{self.rate} per item × {units:,} items"
+        return self.flat, self.rule.source.text
+
+
+def _scaled(base: int | Decimal, num: int, den: int) -> int:
+    """floor(base × num / den), exactly, whether base is whole or a Decimal."""
+    if isinstance(base, int):
+        return base * num // den
+    return floor(Fraction(base) * num / den)
 
 
 def _insert_lot(lots: list[Lot], lot: Lot) -> None:

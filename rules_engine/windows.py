@@ -50,6 +50,8 @@ class Windows:
         self._dirty = False
 
     def add(self, record: Record) -> None:
+        if not self.cutoffs:  # nothing reads this log
+            return
         if not self.log or record.at >= self.log[-1].at:
             self.log.append(record)
         else:
@@ -58,6 +60,8 @@ class Windows:
 
     def advance(self, t: datetime) -> None:
         """Make `sums` and `counts` describe the windows ending at `t`."""
+        if not self.cutoffs or (t == self.t and self.end == len(self.log) and not self._dirty):
+            return
         if self.t is None or t < self.t or self._dirty:
             self._rebuild(t)
             return
@@ -92,6 +96,8 @@ class Windows:
 
     def remove(self, record: Record) -> None:
         """Take back a record added for an event that then failed."""
+        if not self.cutoffs:
+            return
         self.log.remove(record)
         self._dirty = True
 
