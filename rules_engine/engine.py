@@ -263,7 +263,7 @@ class Engine:
             raise Rejected("limit_reached", f"{reward.id} may be redeemed {reward.limit} time(s) per member")
         if m.balance < reward.cost:
             raise Rejected("insufficient_points", f"{reward.id} costs {reward.cost:,} points; the balance is {m.balance:,}")
-        redeem_ctx = RedeemContext(m.id, event.id, event.at, reward.id, event.fingerprint or event.id)
+        redeem_ctx = RedeemContext(m.id, event.id, event.at.astimezone(self.tz), reward.id, event.fingerprint or event.id)
         effect = self._plugin_effect(reward.kind.plugin, reward.kind.name, m.id, event.id,
                                      lambda: reward.kind.redeem(reward.params, redeem_ctx))
         self._debit(m, event, reward.cost, reward.source.label, f"redeemed {reward.id} \"{reward.title}\"", entries)
@@ -275,7 +275,7 @@ class Engine:
         offer = self.program.offers.get(event.offer or "")
         if offer is None:
             raise Rejected("unknown_offer", f"the rulebook lists no offer \"{event.offer}\"")
-        redeem_ctx = RedeemContext(m.id, event.id, event.at, offer.offer.ref, event.fingerprint or event.id)
+        redeem_ctx = RedeemContext(m.id, event.id, event.at.astimezone(self.tz), offer.offer.ref, event.fingerprint or event.id)
         if offer.when is not None and not offer.when(ctx, m, None):
             raise Rejected("not_eligible", f"{offer.source.label}: {offer.source.text}")
         if not self._plugin_call(offer.offer.plugin, lambda: offer.offer.eligible(redeem_ctx)):
