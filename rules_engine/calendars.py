@@ -9,6 +9,7 @@ rest of the engine never touches `jdatetime` or zone rules directly.
 from __future__ import annotations
 
 from calendar import monthrange
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -102,15 +103,20 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
 def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datetime:
     """Shift the local calendar month, clamping the day to the target month's end."""
     local = at.astimezone(tz)
-    start = _split(calendar, local.date())
+    wall = datetime.combine(_shift_date(calendar, local.date(), months), local.timetz().replace(tzinfo=None))
+    # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
+    return wall.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+@lru_cache(maxsize=8192)
+def _shift_date(calendar: str, day: date, months: int) -> date:
+    """The same day of the month `months` later (clamped), cached: every lot earned on one day expires on one day."""
+    start = _split(calendar, day)
     year, month = divmod(start[0] * 12 + (start[1] - 1) + months, 12)
     month += 1
     if not 1 <= year <= _max_year(calendar):
         raise ValueError(f"moving {months:+d} months from {_show(*start)} leaves the {_calendar_title(calendar)} calendar")
-    day = min(start[2], _days_in_month(calendar, year, month))
-    wall = datetime.combine(resolve_date(calendar, year, month, day), local.timetz().replace(tzinfo=None))
-    # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
-    return wall.replace(tzinfo=tz).astimezone(timezone.utc)
+    return resolve_date(calendar, year, month, min(start[2], _days_in_month(calendar, year, month)))
 
 
 def _split(calendar: str, d: date) -> tuple[int, int, int]:

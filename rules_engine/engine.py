@@ -18,13 +18,14 @@ from decimal import Decimal
 from fractions import Fraction
 from math import floor
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from rules_engine.events import EMPTY, EVENT_TYPES, Event
 from rules_engine.ledger import Entry, Lot, Outcome, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
-from rules_engine.program import EarnRule, Program
+from rules_engine.dsl.checker import Settings
+from rules_engine.program import Duration, EarnRule, Program
 from rules_engine.runtime import EvaluationError
 from rules_engine.windows import Record, Windows
 
@@ -89,7 +90,9 @@ class Engine:
         self._handlers = {kind: getattr(self, f"_on_{kind}") for kind in EVENT_TYPES}
         spans = tuple(timedelta(days=d) for d in program.windows)
         self._purchase_cutoffs = tuple((lambda t, s=s: t - s) for s in spans)
-        self._cap_cutoffs = tuple((lambda t, c=c: c.window.before(t, self.settings)) for c in program.caps)
+        self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
+        self._perk_effects = tuple((p.tier_rank, p.kind.name, MappingProxyType(p.params.model_dump(exclude_none=True)),
+                                    p.kind.plugin) for p in program.perks)
         self._base_tier = 0 if program.tiers else None
 
     # --- entry point -------------------------------------------------------------
@@ -348,10 +351,10 @@ class Engine:
                      fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
 
     def _perks(self, m: Member, event: Event) -> tuple[Effect, ...]:
-        if m.tier is None:
+        if m.tier is None or not self._perk_effects:
             return ()
-        return tuple(Effect(p.kind.name, m.id, event.id, MappingProxyType(dict(p.params.model_dump(exclude_none=True))),
-                            p.kind.plugin) for p in self.program.perks if m.tier >= p.tier_rank)
+        return tuple(Effect(kind, m.id, event.id, data, plugin)
+                     for rank, kind, data, plugin in self._perk_effects if m.tier >= rank)
 
     # --- debits -------------------------------------------------------------------------
 
@@ -429,6 +432,14 @@ class Engine:
         if not isinstance(data, Mapping):
             raise EvaluationError(f"plugin {plugin} returned {type(data).__name__} for {kind}, not a mapping")
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
+
+
+def _cutoff(window: Duration, settings: Settings) -> Callable[[datetime], datetime]:
+    """Where a window starts for an instant t: a fixed span for days and weeks, the calendar for months."""
+    if window.unit in ("days", "weeks"):
+        span = timedelta(days=window.count * (7 if window.unit == "weeks" else 1))
+        return lambda t: t - span
+    return lambda t: window.before(t, settings)
 
 
 def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any, ...]]:
