@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from rules_engine.calendars import parse_timestamp
+from rules_engine.cli import studio
 from rules_engine.dsl.compiler import compile_source
 from rules_engine.dsl.diagnostics import format_all, to_json
 from rules_engine.plugins.manager import PluginError, default_registry
@@ -64,7 +65,11 @@ def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] 
 def check(rulebook: str, fmt: str) -> None:
     """Check RULEBOOK and report every problem at once (exit status 1 if any)."""
     source = Path(rulebook).read_text(encoding="utf-8")
-    program, diagnostics = compile_source(source, rulebook, default_registry())
+    try:
+        registry = default_registry()
+    except PluginError as err:
+        raise click.ClickException(str(err)) from err
+    program, diagnostics = compile_source(source, rulebook, registry)
     if fmt == "json":
         click.echo(to_json(diagnostics))
     elif diagnostics:
@@ -83,13 +88,21 @@ def check(rulebook: str, fmt: str) -> None:
 @click.argument("events", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-of", help="End of the simulation (default: the last event's time).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def simulate_command(rulebook: str, events: str, as_of: str | None, fmt: str) -> None:
-    """Run RULEBOOK over the EVENTS file (JSON Lines or CSV) and print the results."""
-    program, report = _run(rulebook, events, as_of)
+@click.option("--compare", "against", type=click.Path(exists=True, dir_okay=False),
+              help="A second rulebook: run both over EVENTS and show what changes, for whom and why.")
+@click.option("--html", type=click.Path(dir_okay=False, writable=True),
+              help="Also write a self-contained HTML report with charts to this file.")
+def simulate_command(rulebook: str, events: str, as_of: str | None, fmt: str, against: str | None,
+                     html: str | None) -> None:
+    """Run RULEBOOK over the EVENTS file (JSON Lines or CSV) and print the results and the economics."""
     if fmt == "json":
+        if against or html:
+            raise click.UsageError("--format json prints the plain simulation; use --compare and --html with the table")
+        program, report = _run(rulebook, events, as_of)
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
-    else:
-        click.echo(_table(program, report))
+        return
+    program = load_program(rulebook)
+    studio.study(rulebook, events, _as_of(as_of, program), program, against, html)
 
 
 @click.command()
@@ -106,7 +119,7 @@ def explain(rulebook: str, events: str, member: str, as_of: str | None) -> None:
     balance = 0
     for outcome in outcomes:
         event = outcome.event
-        title = f"{event.at:%Y-%m-%d %H:%M} {event.type} {event.id}"
+        title = f"{event.at.astimezone(program.settings.tz):%Y-%m-%d %H:%M} {event.type} {event.id}"
         if event.amount is not None:
             title += f" ({event.amount:,})"
         click.echo(title if outcome.applied else f"{title}: {outcome.status}: {outcome.reason}")

@@ -1,0 +1,384 @@
+"""What a program costs and where its points go, measured by running the engine.
+
+`run` feeds one history of events, in time order, through one engine per
+rulebook (two for a what-if comparison) and watches every outcome go by. It
+keeps running sums, never the outcomes themselves, so a year of a large club
+fits in memory. Months are the rulebook's own (Jalali months for a Jalali book).
+
+Definitions used throughout:
+- issued: points earned, less the points refunds took back;
+- breakage: points that expired unspent;
+- outstanding: the balance still open (a liability, at `point value` each);
+- cost: what the points given away are worth, redeemed plus outstanding
+  (issued less breakage), at `point value` each; its share of revenue is the
+  club's give-back rate;
+- revenue: purchase amounts less refunded amounts.
+
+Points per rule come from the explanation lines of each earn entry (the
+engine's ledger entry names the contributing rules in `why`): every earn rule
+keeps the points it gave before bonuses, a bonus gets the extra points its
+factor added, and a cap the points it cut (a negative figure), so the figures
+of one entry always add up to its points.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from rules_engine.calendars import format_date
+from rules_engine.engine import Context, Engine
+from rules_engine.events import Event
+from rules_engine.ledger import Entry, Outcome
+from rules_engine.member import Member
+from rules_engine.program import Program
+
+Amount = int | Decimal
+
+_EARN_PART = re.compile(r"^\+([\d,]+): ([^,]+),")
+_BONUS_PART = re.compile(r"^×([\d.]+): (\S+)$")
+_CAP_PART = re.compile(r"^capped at [\d,]+ by (.+?) \(")
+_PROBLEMS = ("invalid", "conflict", "failed")
+
+
+@dataclass(frozen=True)
+class Month:
+    """One calendar month. Flows are dated by their ledger entries; `tiers` and `members` are at its end."""
+
+    label: str
+    revenue: Amount = 0
+    purchases: int = 0
+    issued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    reversed: int = 0
+    outstanding: int = 0
+    members: int = 0
+    tiers: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RulePoints:
+    label: str
+    kind: str  # earn, bonus or cap
+    text: str
+    points: int
+    entries: int
+
+
+@dataclass(frozen=True)
+class NearMember:
+    """A member one purchase of `gap` away from `next_tier` (0: any order would do)."""
+
+    id: str
+    tier: str
+    next_tier: str
+    gap: Amount
+    typical_order: Amount
+
+
+@dataclass(frozen=True)
+class MemberDetail:
+    """What a comparison needs to say why a member came out differently."""
+
+    balance: int
+    tier: str | None
+    earned: int
+    redeemed: int
+    expired: int
+    reversed: int
+    rules: dict[str, int]
+    tier_why: str | None  # the reason of the member's last tier change
+
+
+@dataclass(frozen=True)
+class Economics:
+    program: str
+    currency: str
+    point_value: Amount
+    as_of: datetime | None
+    events: int
+    members: int
+    status: dict[str, int]
+    revenue: Amount
+    purchases: int
+    earned: int
+    reversed: int
+    redeemed: int
+    expired: int
+    outstanding: int
+    months: tuple[Month, ...]
+    rules: tuple[RulePoints, ...]  # most points first
+    rewards: dict[str, int]  # redemptions by reward id
+    rejections: dict[str, int]  # refused redemptions and claims by reason code
+    tiers: dict[str, int]
+    near: tuple[NearMember, ...]  # closest first
+    near_counts: dict[str, int]  # per next tier: members within one typical order of it
+    problems: tuple[Outcome, ...] = ()
+    details: dict[str, MemberDetail] = field(default_factory=dict)
+
+    @property
+    def issued(self) -> int:
+        return self.earned - self.reversed
+
+    @property
+    def liability(self) -> Amount:
+        return self.outstanding * self.point_value
+
+    @property
+    def cost(self) -> Amount:
+        return (self.issued - self.expired) * self.point_value
+
+    @property
+    def cost_share(self) -> float:
+        return float(self.cost / self.revenue) if self.revenue else 0.0
+
+    @property
+    def breakage_share(self) -> float:
+        return self.expired / self.issued if self.issued > 0 else 0.0
+
+
+def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | None = None,
+        details: bool = False, near: int = 20) -> list[Economics]:
+    """Each program's economics over the same events, in one pass; `details` keeps per-member figures."""
+    ordered = sorted(events, key=lambda e: e.at)
+    end = as_of or (ordered[-1].at if ordered else None)
+    watchers = [_Watcher(program, details) for program in programs]
+    after = 0
+    for event in ordered:
+        if end is not None and event.at > end:
+            after += 1
+            continue
+        for watcher in watchers:
+            watcher.process(event)
+    results = []
+    for watcher in watchers:
+        if end is not None:
+            for outcome in watcher.engine.finish(end):
+                watcher.observe(outcome, counted=False)
+        results.append(watcher.close(end, len(ordered), after, near))
+    return results
+
+
+class _Watcher:
+    """One engine and the running sums of what it did."""
+
+    def __init__(self, program: Program, details: bool) -> None:
+        self.program = program
+        self.engine = Engine(program)
+        self.tz = program.settings.tz
+        self.calendar = program.settings.calendar
+        self.status: Counter[str] = Counter()
+        self.flows: dict[str, Counter[str]] = {}
+        self.revenue: dict[str, Amount] = {}
+        self.snapshots: dict[str, tuple[int, dict[str, int]]] = {}
+        self.month: str | None = None
+        self.labels: dict[date, str] = {}
+        self.rules: Counter[str] = Counter()
+        self.rule_entries: Counter[str] = Counter()
+        self.rewards: Counter[str] = Counter()
+        self.rejections: Counter[str] = Counter()
+        self.problems: list[Outcome] = []
+        self.details = details
+        self.member_rules: dict[str, Counter[str]] = {}
+        self.tier_why: dict[str, str] = {}
+
+    def process(self, event: Event) -> None:
+        month = self._label(event.at)
+        if month != self.month:
+            if self.month is not None:
+                self._snapshot(self.month)
+            self.month = month
+        self.observe(self.engine.process(event), counted=True)
+
+    def observe(self, outcome: Outcome, counted: bool) -> None:
+        event = outcome.event
+        if counted:
+            self.status[outcome.status] += 1
+        if outcome.status in _PROBLEMS:
+            self.problems.append(outcome)
+        elif outcome.status == "rejected":
+            self.rejections[(outcome.reason or "").split(":", 1)[0]] += 1
+        for entry in outcome.entries:
+            self._entry(entry)
+        if outcome.applied:
+            if event.type == "purchase":
+                month = self._label(event.at)
+                self.revenue[month] = self.revenue.get(month, 0) + (event.amount or 0)
+                self.flows.setdefault(month, Counter())["purchases"] += 1
+            elif event.type == "refund":
+                month = self._label(event.at)
+                self.revenue[month] = self.revenue.get(month, 0) - (event.amount or 0)
+            elif event.type in ("redeem", "claim"):
+                self.rewards[event.reward or event.offer or "?"] += 1
+        if self.details:
+            for change in outcome.tier_changes:
+                self.tier_why[change.member] = change.why
+        for derived in outcome.derived:
+            self.observe(derived, counted=False)
+
+    def _entry(self, entry: Entry) -> None:
+        flows = self.flows.setdefault(self._label(entry.at), Counter())
+        flows[entry.kind] += abs(entry.points)
+        if entry.kind != "earn":
+            return
+        parts = rule_parts(entry)
+        for label, points in parts:
+            self.rules[label] += points
+            self.rule_entries[label] += 1
+        if self.details:
+            mine = self.member_rules.setdefault(entry.member, Counter())
+            for label, points in parts:
+                mine[label] += points
+
+    def _label(self, at: datetime) -> str:
+        day = at.astimezone(self.tz).date()
+        label = self.labels.get(day)
+        if label is None:
+            label = self.labels[day] = format_date(self.calendar, day)[:7]
+        return label
+
+    def _snapshot(self, month: str) -> None:
+        tiers = Counter(self.program.tier_name(m.tier) for m in self.engine.members.values())
+        self.snapshots[month] = (len(self.engine.members), {t.name: tiers.get(t.name, 0) for t in self.program.tiers})
+
+    def close(self, end: datetime | None, events: int, after: int, near: int) -> Economics:
+        if self.month is not None:
+            self._snapshot(self.month)
+        status = dict(self.status)
+        if after:
+            status["after_as_of"] = after
+        months = self._months()
+        members = self.engine.members.values()
+        totals = Counter[str]()
+        for flow in self.flows.values():
+            totals.update(flow)
+        sources = {rule.source.label: (kind, rule.source.text) for kind, rules in
+                   (("earn", self.program.earn), ("bonus", self.program.bonuses), ("cap", self.program.caps))
+                   for rule in rules}
+        rules = tuple(sorted((RulePoints(label, *sources.get(label, ("earn", "")), points, self.rule_entries[label])
+                              for label, points in self.rules.items()), key=lambda r: -r.points))
+        close_ones = near_next_tier(self.program, members, end) if end is not None else []
+        counts: Counter[str] = Counter(n.next_tier for n in close_ones if n.gap <= n.typical_order)
+        settings = self.program.settings
+        return Economics(
+            program=settings.program or "Program", currency=settings.currency, point_value=settings.point_value,
+            as_of=end.astimezone(self.tz) if end else None, events=events, members=len(self.engine.members),
+            status=status, revenue=sum(self.revenue.values(), 0), purchases=totals["purchases"],
+            earned=totals["earn"], reversed=totals["reverse"], redeemed=totals["redeem"], expired=totals["expire"],
+            outstanding=sum(m.balance for m in members if m.balance > 0), months=months, rules=rules,
+            rewards=dict(self.rewards.most_common()), rejections=dict(self.rejections.most_common()),
+            tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
+            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(self.problems),
+            details=self._details() if self.details else {},
+        )
+
+    def _months(self) -> tuple[Month, ...]:
+        outstanding = 0
+        months = []
+        for label in sorted(set(self.flows) | set(self.snapshots)):
+            flow = self.flows.get(label, Counter())
+            outstanding += flow["earn"] - flow["reverse"] - flow["redeem"] - flow["expire"]
+            if label in self.snapshots:
+                members, tiers = self.snapshots[label]
+            else:  # a month with entries but no events of its own (expiry caught up later)
+                members, tiers = (months[-1].members, months[-1].tiers) if months else (0, {})
+            months.append(Month(label, self.revenue.get(label, 0), flow["purchases"], flow["earn"] - flow["reverse"],
+                                flow["redeem"], flow["expire"], flow["reverse"], outstanding, members, tiers))
+        return tuple(months)
+
+    def _details(self) -> dict[str, MemberDetail]:
+        return {m.id: MemberDetail(m.balance, self.program.tier_name(m.tier), m.earned, m.redeemed, m.expired,
+                                   m.reversed, dict(self.member_rules.get(m.id, {})), self.tier_why.get(m.id))
+                for m in self.engine.members.values()}
+
+
+def rule_parts(entry: Entry) -> list[tuple[str, int]]:
+    """An earn entry's points split by the rules that made them; the parts add up to the entry's points."""
+    base: list[tuple[str, int]] = []
+    bonuses: list[tuple[str, float]] = []
+    cap: str | None = None
+    for line in entry.why:
+        if m := _EARN_PART.match(line):
+            base.append((m.group(2), int(m.group(1).replace(",", ""))))
+        elif m := _BONUS_PART.match(line):
+            bonuses.append((m.group(2), float(m.group(1))))
+        elif m := _CAP_PART.match(line):
+            cap = m.group(1)
+    if not base:
+        return [(entry.rule, entry.points)]
+    before = sum(points for _, points in base)
+    boosted = math.floor(before * math.prod(f for _, f in bonuses)) if bonuses else before
+    parts = list(base)
+    uplift = boosted - before
+    weights = [math.log(f) for _, f in bonuses]
+    given = 0
+    for k, (label, _) in enumerate(bonuses):
+        share = uplift - given if k == len(bonuses) - 1 else round(uplift * weights[k] / sum(weights)) if sum(weights) else 0
+        given += share
+        parts.append((label, share))
+    rest = entry.points - before - uplift
+    if rest:
+        parts.append((cap or entry.rule, rest))
+    return [(label, points) for label, points in parts if points]
+
+
+def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime) -> list[NearMember]:
+    """Members one purchase away from the next tier, closest first.
+
+    Tier conditions are compiled functions, so the distance is measured by
+    asking them: how large would one more purchase at `as_of` have to be for
+    the next tier's condition to hold? Members no single purchase can lift
+    (say, who lack orders rather than spend) are left out.
+    """
+    tiers = program.tiers
+    ctx = Context(as_of.astimezone(program.settings.tz))
+    found = []
+    for m in members:
+        if m.tier is None or m.tier + 1 >= len(tiers) or not m.count_total:
+            continue
+        condition = tiers[m.tier + 1].condition
+        if condition is None:
+            continue
+        typical = max(1, math.ceil(m.spend_total / m.count_total))
+        gap = _smallest_purchase(lambda extra: condition(ctx, _WhatIf(m, extra), None), typical)
+        if gap is not None:
+            found.append(NearMember(m.id, tiers[m.tier].name, tiers[m.tier + 1].name, gap, typical))
+    found.sort(key=lambda n: (n.gap / n.typical_order if n.typical_order else n.gap, n.id))
+    return found
+
+
+def _smallest_purchase(qualifies: Any, start: int) -> int | None:
+    """The smallest whole amount (to about 1 %) that qualifies, searching upward from `start`; None past 1000 × start."""
+    if qualifies(0):
+        return 0
+    low, high = 0, start
+    while not qualifies(high):
+        low, high = high, high * 4
+        if high > start * 1000:
+            return None
+    while high - low > max(1, high // 100):
+        middle = (low + high) // 2
+        low, high = (low, middle) if qualifies(middle) else (middle, high)
+    return high
+
+
+class _WhatIf:
+    """A member as the tier conditions would see them after one more purchase of `extra`."""
+
+    __slots__ = ("_member", "spend_windows", "count_windows", "spend_total", "count_total")
+
+    def __init__(self, member: Member, extra: Amount) -> None:
+        self._member = member
+        self.spend_windows = [s + extra for s in member.spend_windows]
+        self.count_windows = [c + 1 for c in member.count_windows]
+        self.spend_total = member.spend_total + extra
+        self.count_total = member.count_total + 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._member, name)
