@@ -1,0 +1,130 @@
+"""Applied events per second: the retail sample rulebook on a generated club, into SQLite and PostgreSQL.
+
+    python bench/apply_bench.py [--members 3000] [--days 365] [--pg URL] [--runs 1]
+
+Four figures per run, so the store's own cost can be told apart from the engine's:
+`engine` reads the file and runs the engine with no store at all; `apply` is what
+`loyalty apply` does on an empty store (read, run, write every row, commit per
+batch); `re-apply` runs the same file again (every event recognised, nothing
+written); `load` rebuilds the engine from the store (the start of every command).
+The PostgreSQL run needs `--pg` or LOYALTY_TEST_DATABASE_URL; it uses a schema of
+its own and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+from rules_engine.dsl.compiler import compile_rulebook
+from rules_engine.engine import Engine
+from rules_engine.generate import Plan, write_events
+from rules_engine.plugins.manager import default_registry
+from rules_engine.program import Program
+from rules_engine.readers import RowError, iter_events
+from rules_engine.store.database import open_database
+from rules_engine.store.writer import Arrival, Ledger
+
+RULEBOOK = Path(__file__).resolve().parents[1] / "rulebooks" / "online-retailer.rules"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=3000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--pg", default=os.environ.get("LOYALTY_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    text = RULEBOOK.read_text(encoding="utf-8")
+    program = compile_rulebook(text, str(RULEBOOK), default_registry())
+    with tempfile.TemporaryDirectory() as work:
+        events = Path(work) / "club.jsonl"
+        with events.open("w", encoding="utf-8") as out:
+            count = write_events(Plan(members=args.members, days=args.days, seed=42), out)
+        print(f"{count:,} events, {args.members:,} members, {args.days} days; rulebook {RULEBOOK.name}; "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        rows = [("engine only (no store)", _best(args.runs, lambda: _engine(program, events)))]
+        targets = [("SQLite", lambda: f"sqlite:///{Path(work) / f'{uuid.uuid4().hex}.db'}", lambda url: None)]
+        if args.pg:
+            targets.append(("PostgreSQL", lambda: _schema(args.pg), _drop))
+        for name, make, drop in targets:
+            applied, reapplied, loaded = [], [], []
+            for _ in range(args.runs):
+                url = make()
+                try:
+                    applied.append(_apply(url, program, text, events))
+                    reapplied.append(_apply(url, program, text, events))
+                    loaded.append(_load(url, program, text))
+                finally:
+                    drop(url)
+            rows += [(f"{name}: apply", max(applied)), (f"{name}: re-apply (all known)", max(reapplied)),
+                     (f"{name}: load (replay the store)", max(loaded))]
+    width = max(len(label) for label, _ in rows)
+    for label, seconds in rows:
+        print(f"  {label:<{width}}  {count / seconds:>10,.0f} events/s  ({seconds:.2f} s)")
+
+
+def _best(runs: int, work: Callable[[], float]) -> float:
+    return min(work() for _ in range(runs))
+
+
+def _engine(program: Program, events: Path) -> float:
+    start = time.perf_counter()
+    engine = Engine(program)
+    for item in iter_events(events, program.settings.tz):
+        if not isinstance(item, RowError):
+            engine.process(item)
+    return time.perf_counter() - start
+
+
+def _apply(url: str, program: Program, text: str, events: Path) -> float:
+    db = open_database(url)
+    try:
+        start = time.perf_counter()
+        ledger = Ledger(db, program, text, str(RULEBOOK))
+        ledger.load()
+        ledger.apply(Arrival(item, str(events), item.line) for item in iter_events(events, program.settings.tz)
+                     if not isinstance(item, RowError))
+        return time.perf_counter() - start
+    finally:
+        db.dispose()
+
+
+def _load(url: str, program: Program, text: str) -> float:
+    db = open_database(url)
+    try:
+        start = time.perf_counter()
+        Ledger(db, program, text, str(RULEBOOK)).load()
+        return time.perf_counter() - start
+    finally:
+        db.dispose()
+
+
+def _schema(base: str) -> str:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+
+
+def _drop(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    schema = parsed.query["options"].split("=", 1)[1]
+    engine = sa.create_engine(parsed.difference_update_query(["options"]))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Operator commands on the store: `apply`, `member`, `redeem`, `expire`, `export` and `report`.
+
+Each takes `--db URL` (or `LOYALTY_DATABASE_URL`; ./loyalty.db by default). Only
+`apply` names a rulebook; the others use the rulebook the store was last applied
+with, so the nightly job and the shop's redemption call cannot pick a wrong one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import datetime, timezone
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, Callable, Iterator, TextIO
+
+import click
+
+from rules_engine.calendars import parse_timestamp
+from rules_engine.cli.design import _table, load_program
+from rules_engine.events import Event
+from rules_engine.ledger import Outcome
+from rules_engine.plugins.delivery import deliver
+from rules_engine.plugins.manager import default_registry
+from rules_engine.program import Program
+from rules_engine.readers import iter_events
+from rules_engine.simulation import report_json
+from rules_engine.store import codec, queries
+from rules_engine.store.database import ENV_VAR, StoreError, database_url, display_url, open_database
+from rules_engine.store.writer import BATCH, Arrival, Ledger, Summary
+
+_db_option = click.option("--db", "db_url", metavar="URL",
+                          help=f"The store: a SQLAlchemy URL or a SQLite file path (default: ${ENV_VAR}, else ./loyalty.db).")
+
+
+@click.command()
+@click.argument("rulebook", type=click.Path(exists=True, dir_okay=False))
+@click.argument("events", type=click.Path(exists=True, dir_okay=False))
+@_db_option
+@click.option("--rejects", type=click.Path(dir_okay=False),
+              help="Where rows that fail validation are listed (default: EVENTS.rejects).")
+@click.option("--batch", type=click.IntRange(min=1), default=BATCH, show_default=True,
+              help="Events per transaction.")
+def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, batch: int) -> None:
+    """Apply RULEBOOK to the EVENTS file (JSON Lines or CSV), in file order, and write the ledger.
+
+    Safe to run again, or after a crash: events already in the store are skipped.
+    """
+    program = load_program(rulebook)
+    url = database_url(db_url)
+    ledger = _ledger(url, program, Path(rulebook).read_text(encoding="utf-8"), rulebook)
+    rejects_path = Path(rejects or f"{events}.rejects")
+    rejects_path.unlink(missing_ok=True)  # it lists this run's rejects only; no file means none
+    source = str(Path(events).resolve())
+    with ExitStack() as stack:
+        bar = stack.enter_context(click.progressbar(
+            length=_count_lines(events), label="applying", file=sys.stderr, show_pos=True, show_eta=True,
+            item_show_func=lambda rate: rate))
+        rejected: TextIO | None = None
+        unreadable = 0
+        started = time.monotonic()
+
+        def progress(done: int) -> None:
+            bar.update(done, f"{(bar.pos + done) / max(time.monotonic() - started, 1e-9):,.0f} events/s")
+
+        def arrivals() -> Iterator[Arrival]:
+            nonlocal unreadable, rejected
+            for item in iter_events(events, program.settings.tz):
+                if isinstance(item, Event):
+                    yield Arrival(item, source, item.line)
+                    continue
+                unreadable += 1
+                rejected = rejected or stack.enter_context(rejects_path.open("w", encoding="utf-8"))
+                rejected.write(f"{events}:{item.line}: {item.message}\n")
+
+        summary = _run(lambda: ledger.apply(arrivals(), batch, progress=progress, committed=_delivery()))
+        bar.update(bar.length - bar.pos if bar.length else 0)
+    for problem in summary.problems:
+        click.echo(f"{events}:{problem.arrival.line}: event {problem.arrival.event.id} {problem.status}: "
+                   f"{problem.reason}", err=True)
+    click.echo(_summary(summary, url, ledger, unreadable, rejects_path))
+
+
+@click.command()
+@click.argument("member")
+@_db_option
+def member(member: str, db_url: str | None) -> None:
+    """Show MEMBER's balance, tier, open lots and history, each entry with its reason."""
+    db = _open(database_url(db_url))
+    tz = _run(lambda: queries.rulebook_in_force(db)).program.settings.tz
+    found = queries.account(db, member)
+    if found is None:
+        raise click.ClickException(f"the store has no member {member}")
+    click.echo(f"{found.id}: balance {found.balance:,}, tier {found.tier or '-'} (earned {found.earned:,}, "
+               f"redeemed {found.redeemed:,}, expired {found.expired:,}, reversed {found.reversed:,})")
+    if found.lots:
+        click.echo("\nopen lots (spent earliest expiry first):")
+        for lot in found.lots:
+            expiry = f"expires {lot.expires_at.astimezone(tz):%Y-%m-%d %H:%M}" if lot.expires_at else "never expires"
+            click.echo(f"  {lot.event:<24} {lot.remaining:>8,} of {lot.points:,} left, {expiry}")
+    click.echo("\nhistory:")
+    for line in found.history:
+        when = f"{line.at.astimezone(tz):%Y-%m-%d %H:%M}"
+        if line.kind == "tier":
+            click.echo(f"  {when}  tier     {line.rule}: {line.why}")
+        else:
+            click.echo(f"  {when}  {line.kind:<8} {line.points:>+8,}  {line.event} [{line.rule}] {line.why}")
+
+
+@click.command()
+@click.argument("member")
+@click.argument("reward")
+@_db_option
+@click.option("--id", "event_id", help="The redemption's event id; give the shop's order id so a retry cannot redeem twice.")
+@click.option("--at", help="When it happened (default: now).")
+def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, at: str | None) -> None:
+    """Redeem REWARD for MEMBER now, through the ledger, and print the effect (a code, a product...)."""
+    db = _open(database_url(db_url))
+    stored = _run(lambda: queries.rulebook_in_force(db))
+    when = _time(at, stored.program, "--at") or datetime.now(timezone.utc)
+    event = Event(id=event_id or f"redeem-{secrets.token_hex(8)}", type="redeem", member=member, at=when, reward=reward)
+    # A retry of the same request (same id, member and reward) is a duplicate whenever it comes.
+    request = codec.dump({"id": event.id, "type": "redeem", "member": member, "reward": reward})
+    event = replace(event, fingerprint=sha256(request.encode("utf-8")).hexdigest())
+    ledger = _ledger_for(db, stored, member)
+    done: list[Outcome] = []
+    send = _delivery()
+    summary = _run(lambda: ledger.apply([Arrival(event, "loyalty redeem")],
+                                        committed=lambda new: (done.extend(new), send(new))))
+    if not done:
+        if summary.status["conflict"]:
+            raise click.ClickException(f"event id {event.id} is already in the store for another request; nothing was done")
+        click.echo(f"{event.id}: already in the store (a retry); nothing was done")
+        return
+    outcome = done[0]
+    if not outcome.applied:
+        raise click.ClickException(f"{member} cannot redeem {reward}: {outcome.reason}")
+    spent = -sum(e.points for e in outcome.entries if e.kind == "redeem")
+    balance = ledger.engine.members[member].balance
+    click.echo(f"{event.id}: {member} redeemed {reward} for {spent:,} points; balance now {balance:,}")
+    for effect in outcome.effects:
+        click.echo(f"  {effect.describe()}")
+
+
+@click.command()
+@_db_option
+@click.option("--as-of", help="The moment to close at (default: now).")
+def expire(db_url: str | None, as_of: str | None) -> None:
+    """The nightly job: expire lots and move tiers as due by --as-of, for every member."""
+    db = _open(database_url(db_url))
+    stored = _run(lambda: queries.rulebook_in_force(db))
+    when = _time(as_of, stored.program, "--as-of") or datetime.now(timezone.utc)
+    ledger = _ledger_for(db, stored)
+    summary = _run(lambda: ledger.close(when))
+    _delivery()(summary.outcomes)
+    shown = when.astimezone(stored.program.settings.tz).isoformat()
+    if summary.known:
+        click.echo(f"already closed at {shown}: nothing to do")
+        return
+    entries = [e for o in summary.outcomes for e in o.entries]
+    changes = sum(len(o.tier_changes) for o in summary.outcomes)
+    click.echo(f"closed at {shown}: {len(entries):,} expiry entries ({sum(e.points for e in entries):+,} points), "
+               f"{changes:,} tier changes, {len(summary.outcomes):,} members affected")
+
+
+@click.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+def export(db_url: str | None, fmt: str) -> None:
+    """Print every ledger entry, in the order written, with its event, rule, rulebook version and lots."""
+    rows = queries.ledger_rows(_open(database_url(db_url)))
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    out = csv.DictWriter(sys.stdout, fieldnames=queries.EXPORT_COLUMNS, lineterminator="\n")
+    out.writeheader()
+    out.writerows(rows)
+
+
+@click.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report(db_url: str | None, fmt: str) -> None:
+    """Print the store's figures, summed from the ledger, in the shape `simulate` prints."""
+    db = _open(database_url(db_url))
+    program = _run(lambda: queries.rulebook_in_force(db)).program
+    figures = queries.report(db, program)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(figures), ensure_ascii=False, indent=1))
+    else:
+        click.echo(_table(program, figures))
+
+
+COMMANDS = (apply, member, redeem, expire, export, report)
+
+
+def _open(url: str) -> Any:
+    return _run(lambda: open_database(url))
+
+
+def _ledger(url: str, program: Program, text: str, path: str) -> Ledger:
+    ledger = Ledger(_open(url), program, text, path)
+    _run(ledger.load)
+    return ledger
+
+
+def _ledger_for(db: Any, stored: queries.StoredRulebook, member: str | None = None) -> Ledger:
+    ledger = Ledger(db, stored.program, stored.text, stored.path, member)
+    _run(ledger.load)
+    return ledger
+
+
+def _run(work: Any) -> Any:
+    try:
+        return work()
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _delivery() -> Callable[[list[Outcome]], None]:
+    """Hands committed outcomes to the plugins' effect sinks (SMS, webhooks); a failing sink is reported, not fatal."""
+    sinks = tuple(default_registry().sinks.values())
+
+    def send(outcomes: list[Outcome]) -> None:
+        for failure in deliver(outcomes, sinks):
+            click.echo(f"warning: {failure}", err=True)
+
+    return send
+
+
+def _time(text: str | None, program: Program, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text, program.settings.tz)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=option) from err
+
+
+def _count_lines(path: str) -> int:
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _summary(summary: Summary, url: str, ledger: Ledger, unreadable: int, rejects: Path) -> str:
+    status = summary.status
+    lines = [f"{summary.arrivals + unreadable:,} rows read; ledger at arrival {ledger.seq:,} "
+             f"(rulebook version {ledger.rulebook}) in {display_url(url)}"]
+    for label, count in (("applied", status["applied"]), ("rejected", status["rejected"]),
+                         ("invalid", status["invalid"]), ("failed", status["failed"]),
+                         ("duplicates", status["duplicate"]), ("conflicts", status["conflict"]),
+                         ("already stored", summary.known)):
+        lines.append(f"  {label:<16}{count:>10,}")
+    lines.append(f"  {'unreadable rows':<16}{unreadable:>10,}" + (f"  (listed in {rejects})" if unreadable else ""))
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""Events and plugin data as JSON text in the store, exactly.
+
+The store keeps every event it ran so the engine can be rebuilt by running them
+again; that only works if an event read back is the event that was applied.
+Amounts can be `Decimal`, which JSON numbers would turn into floats, so a decimal
+is written as `{"$decimal": "12.50"}`. Times keep their offset.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from rules_engine.events import EMPTY, Event, Item
+
+_DECIMAL = "$decimal"
+
+
+def dump_event(event: Event) -> str:
+    record: dict[str, Any] = {"id": event.id, "type": event.type, "member": event.member, "at": event.at.isoformat()}
+    if event.amount is not None:
+        record["amount"] = event.amount
+    if event.items:
+        record["items"] = [{"sku": i.sku, "category": i.category, "qty": i.qty, "price": i.price, "fields": i.fields}
+                           for i in event.items]
+    for name in ("fields", "attrs"):
+        if value := getattr(event, name):
+            record[name] = value
+    for name in ("of", "reward", "offer", "name"):
+        if (value := getattr(event, name)) is not None:
+            record[name] = value
+    return dump(record)
+
+
+def load_event(text: str, fingerprint: str) -> Event:
+    record = load(text)
+    items = tuple(Item(sku=i["sku"], category=i["category"], qty=i["qty"], price=i["price"], fields=i["fields"])
+                  for i in record.get("items", ()))
+    return Event(id=record["id"], type=record["type"], member=record["member"], at=datetime.fromisoformat(record["at"]),
+                 amount=record.get("amount"), items=items, fields=record.get("fields", EMPTY),
+                 attrs=record.get("attrs", EMPTY), of=record.get("of"), reward=record.get("reward"),
+                 offer=record.get("offer"), name=record.get("name"), fingerprint=fingerprint)
+
+
+def as_utc(at: datetime | None) -> Any:
+    """Times are stored in UTC; SQLite gives them back without a zone, so it is put back on reading."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+def dump(value: Any) -> str:
+    return _encode(value)
+
+
+def load(text: str) -> Any:
+    """The inverse of `dump`, read-only all the way down like the events the readers build."""
+    return _freeze(json.loads(text, object_hook=_decimal))
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)  # exact types first: this runs for every mapping in every event, and ABC checks are slow
+    if kind is MappingProxyType:
+        return value.copy()
+    if kind is Decimal:
+        return {_DECIMAL: str(value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store a {type(value).__name__} in the ledger: {value!r}")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
+
+
+def _decimal(record: dict[str, Any]) -> Any:
+    if len(record) == 1 and _DECIMAL in record:
+        return Decimal(record[_DECIMAL])
+    return record
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(item) for item in value)
+    return value

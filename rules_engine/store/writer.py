@@ -1,0 +1,392 @@
+"""Applying events to the store: a live engine kept in step with the ledger it writes.
+
+The engine is pure and lives in memory, so its state is rebuilt from the store:
+every stored arrival is run again, in arrival order, through a fresh engine and
+its outcome is checked against what was stored (same status, same net points)
+rather than written again. New arrivals are then processed and their outcomes
+written.
+
+Writers take one lock per batch: `BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE`
+on the `ledger_head` row on PostgreSQL. The lock is global, not per member, because
+the engine's state is: a referral pays another member, event ids are unique across
+the club, and the arrival order is the replay order. Under the lock a writer first
+runs whatever other writers committed since it last looked, so its engine sees
+every balance as stored before it checks a redemption. A batch holds whole events
+only and commits as one transaction, so a crash loses whole events, which the next
+run applies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from hashlib import sha256
+from itertools import islice
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine as Database
+
+from rules_engine.engine import Engine
+from rules_engine.events import Event
+from rules_engine.ledger import Outcome
+from rules_engine.program import Program
+from rules_engine.store import codec
+from rules_engine.store.database import StoreError, read
+from rules_engine.store.models import (
+    Entry, IssuedEffect, LedgerHead, Lot, LotUse, MemberRow, Redemption, Repeat, Rulebook, StoredEvent, TierChange,
+)
+
+BATCH = 1000  # events per transaction: big enough to amortise the commit, small enough to lose little on a crash
+
+_EVENTS, _REPEATS, _ENTRIES = StoredEvent.__table__, Repeat.__table__, Entry.__table__  # type: ignore[attr-defined]
+_LOTS, _USES, _TIERS = Lot.__table__, LotUse.__table__, TierChange.__table__  # type: ignore[attr-defined]
+_EFFECTS, _REDEMPTIONS = IssuedEffect.__table__, Redemption.__table__  # type: ignore[attr-defined]
+_MEMBERS, _HEAD, _RULEBOOKS = MemberRow.__table__, LedgerHead.__table__, Rulebook.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An event as it arrived: from which file (`source`) and line, so a re-run is recognised as one."""
+
+    event: Event
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An arrival that was not applied for a reason the operator should see."""
+
+    arrival: Arrival
+    status: str
+    reason: str
+
+
+@dataclass
+class Summary:
+    """What one run did. `known` counts arrivals the store had already recorded (a re-run)."""
+
+    status: Counter[str] = field(default_factory=Counter)
+    known: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # what a nightly close did
+
+    @property
+    def arrivals(self) -> int:
+        return sum(self.status.values()) + self.known
+
+
+def _nothing(_: object) -> None:
+    pass
+
+
+class Ledger:
+    """One program's engine, in step with one store.
+
+    With `member`, only that member's history is run again (their own events, the
+    referrals paid to them and the nightly closes): enough to decide a redemption
+    exactly, at a cost that does not grow with the club. Such a ledger may only
+    apply that member's redemptions and claims.
+    """
+
+    def __init__(self, db: Database, program: Program, rulebook_text: str, rulebook_path: str,
+                 member: str | None = None) -> None:
+        self.db = db
+        self.program = program
+        self.text = rulebook_text
+        self.path = rulebook_path
+        self.member = member
+        self.sha256 = sha256(rulebook_text.encode("utf-8")).hexdigest()
+        self.rulebook: int | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.engine = Engine(self.program)
+        self.seq = 0
+        self.known: dict[str, tuple[str, str | None, int | None]] = {}  # id -> (fingerprint, source, line)
+        self.repeats: set[tuple[str | None, int | None, str, str]] = set()
+
+    # --- reading the store back ----------------------------------------------------------
+
+    def load(self) -> None:
+        """Run every stored arrival again, outside any lock, so a big store does not stall other writers."""
+        with read(self.db) as connection:
+            self._catch_up(connection, connection.execute(sa.select(_HEAD.c.last_seq)).scalar_one())
+
+    def _catch_up(self, connection: Connection, upto: int) -> None:
+        """Run the arrivals after `self.seq` up to `upto` (bounded: other writers may be committing meanwhile)."""
+        window = sa.and_(_EVENTS.c.seq > self.seq, _EVENTS.c.seq <= upto)
+        if self.member is not None:
+            window = sa.and_(window, sa.or_(_EVENTS.c.member == self.member, _EVENTS.c.kind == "as_of"))
+        events = connection.execute(
+            sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.status, _EVENTS.c.points,
+                      _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source, _EVENTS.c.line)
+            .where(window).order_by(_EVENTS.c.seq).execution_options(yield_per=5000))
+        for row in events:
+            self.known[row.id] = (row.fingerprint, row.source, row.line)
+            if row.kind == "as_of":
+                outcomes = self.engine.finish(codec.as_utc(row.at))
+                if self.member is None:  # the stored total covers every member; a one-member replay cannot check it
+                    self._check(row, "applied", sum(e.points for o in outcomes for e in o.entries))
+            elif row.kind == "event" or self.member is not None:  # a member's own referrals are run on their own
+                outcome = self.engine.process(codec.load_event(row.payload, row.fingerprint))
+                self._check(row, outcome.status, sum(e.points for e in outcome.entries))
+        if self.member is None:
+            for row in connection.execute(sa.select(_REPEATS.c.source, _REPEATS.c.line, _REPEATS.c.event_id,
+                                                    _REPEATS.c.fingerprint)
+                                          .where(_REPEATS.c.seq > self.seq, _REPEATS.c.seq <= upto)):
+                self.repeats.add((row.source, row.line, row.event_id, row.fingerprint))
+        self.seq = upto
+
+    def _check(self, row: Any, status: str, points: int) -> None:
+        if status != row.status or points != row.points:
+            self._reset()
+            raise StoreError(
+                f"the store does not replay under {self.path}: event {row.id} (arrival {row.seq}) was stored as "
+                f"{row.status} with {row.points:+,} points, and now comes out {status} with {points:+,}. A rulebook "
+                f"change may only affect events still to come (give new rules a `during` that starts later), "
+                f"or apply this rulebook to a new store.")
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def apply(self, arrivals: Iterable[Arrival], batch: int = BATCH, progress: Callable[[int], None] = _nothing,
+              committed: Callable[[list[Outcome]], None] = _nothing) -> Summary:
+        """Apply arrivals in order, `batch` events per transaction.
+
+        After each commit, `committed` gets the batch's new outcomes (for effect sinks: only
+        what is stored is announced) and `progress` the number of arrivals it held.
+        """
+        summary = Summary()
+        stream = iter(arrivals)
+        while chunk := list(islice(stream, batch)):
+            outcomes = self._transaction(lambda writer: [writer.arrive(a) for a in chunk], summary)
+            committed([o for o in outcomes if o is not None])
+            progress(len(chunk))
+        return summary
+
+    def close(self, as_of: datetime) -> Summary:
+        """The nightly job: expiries and tier changes due by `as_of`, for every member. Running it twice is a no-op.
+
+        The summary's `outcomes` hold what it did, one per member affected.
+        """
+        summary = Summary()
+        self._transaction(lambda writer: [writer.finish(as_of.astimezone(timezone.utc))], summary)
+        return summary
+
+    def _transaction(self, work: Callable[["_Batch"], list[Outcome | None]], summary: Summary) -> list[Outcome | None]:
+        try:
+            with self.db.begin() as connection:
+                head = self._lock(connection)
+                if head.last_seq > self.seq:
+                    self._catch_up(connection, head.last_seq)
+                writer = _Batch(self, connection, summary)
+                outcomes = work(writer)
+                writer.write()
+                connection.execute(_HEAD.update().where(_HEAD.c.id == 1)
+                                   .values(last_seq=self.seq, rulebook_id=self.rulebook))
+        except BaseException:
+            self._reset()  # the engine ran events that were not stored: rebuild it from the store next time
+            raise
+        return outcomes
+
+    def _lock(self, connection: Connection) -> Any:
+        query = sa.select(_HEAD.c.last_seq, _HEAD.c.rulebook_id).where(_HEAD.c.id == 1)
+        if connection.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE already holds the write lock
+            query = query.with_for_update()
+        head = connection.execute(query).one()
+        if self.rulebook is None or head.rulebook_id != self.rulebook:
+            self.rulebook = self._version(connection)
+        return head
+
+    def _version(self, connection: Connection) -> int:
+        found = connection.execute(sa.select(_RULEBOOKS.c.id).where(_RULEBOOKS.c.sha256 == self.sha256)).scalar()
+        if found is not None:
+            return found
+        number = (connection.execute(sa.select(sa.func.max(_RULEBOOKS.c.id))).scalar() or 0) + 1
+        connection.execute(_RULEBOOKS.insert().values(id=number, sha256=self.sha256, path=self.path, text=self.text))
+        return number
+
+
+class _Batch:
+    """The rows of one transaction, gathered while the engine runs and written at the end."""
+
+    def __init__(self, ledger: Ledger, connection: Connection, summary: Summary) -> None:
+        self.ledger = ledger
+        self.connection = connection
+        self.summary = summary
+        self.rows: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in (
+            _EVENTS, _REPEATS, _ENTRIES, _LOTS, _USES, _TIERS, _EFFECTS, _REDEMPTIONS)}
+        self.touched: dict[str, int] = {}
+        self.time = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc  # rows go to the driver as they are
+
+    def arrive(self, arrival: Arrival) -> Outcome | None:
+        ledger, event = self.ledger, arrival.event
+        if ledger.member is not None:
+            self._own(event)
+        known = ledger.known.get(event.id)
+        if known is not None:
+            return self._repeat(arrival, known)
+        outcome = ledger.engine.process(event)
+        self.summary.status[outcome.status] += 1
+        if outcome.status in ("invalid", "failed"):
+            self.summary.problems.append(Problem(arrival, outcome.status, outcome.reason or ""))
+        self._record(outcome, "event", arrival, None)
+        return outcome
+
+    def _own(self, event: Event) -> None:
+        """A one-member ledger knows only that member's ids, so it looks others up, and touches no one else."""
+        ledger = self.ledger
+        if event.member != ledger.member or event.type not in ("redeem", "claim"):
+            raise StoreError(f"a ledger loaded for member {ledger.member} cannot apply {event.type} {event.id} "
+                             f"of member {event.member}")
+        stored = self.connection.execute(sa.select(_EVENTS.c.fingerprint, _EVENTS.c.source, _EVENTS.c.line)
+                                         .where(_EVENTS.c.id == event.id)).one_or_none()
+        if stored is not None:
+            ledger.known[event.id] = (stored.fingerprint, stored.source, stored.line)
+
+    def finish(self, as_of: datetime) -> Outcome | None:
+        ledger = self.ledger
+        if ledger.member is not None:
+            raise StoreError("the nightly close needs every member: use a ledger loaded without `member`")
+        marker = f"as-of:{as_of.isoformat()}"
+        if marker in ledger.known:
+            self.summary.known += 1
+            return None
+        seq = self._next()
+        ledger.known[marker] = ("", None, None)
+        n = _Counter()
+        points = 0
+        for outcome in ledger.engine.finish(as_of):
+            points += self._outcome(seq, outcome, n)
+            self.summary.outcomes.append(outcome)
+        self.rows[_EVENTS].append(dict(
+            seq=seq, id=marker, kind="as_of", parent=None, type="event", member="", at=self.time(as_of), status="applied",
+            reason=None, points=points, fingerprint="", payload=codec.dump({"as_of": as_of}), source=None, line=None,
+            rulebook_id=ledger.rulebook))
+        return None
+
+    def _repeat(self, arrival: Arrival, known: tuple[str, str | None, int | None]) -> None:
+        event = arrival.event
+        fingerprint, source, line = known
+        key = (arrival.source, arrival.line, event.id, event.fingerprint)
+        if (arrival.source is not None and (source, line) == (arrival.source, arrival.line)
+                and fingerprint == event.fingerprint) or key in self.ledger.repeats:
+            self.summary.known += 1
+            return None
+        conflict = bool(fingerprint and event.fingerprint and fingerprint != event.fingerprint)
+        status = "conflict" if conflict else "duplicate"
+        self.summary.status[status] += 1
+        if conflict:
+            self.summary.problems.append(Problem(arrival, status, f"event id {event.id} was already applied with different content"))
+        self.ledger.repeats.add(key)
+        self.rows[_REPEATS].append(dict(seq=self._next(), event_id=event.id, fingerprint=event.fingerprint,
+                                        status=status, source=arrival.source, line=arrival.line))
+        return None
+
+    def _record(self, outcome: Outcome, kind: str, arrival: Arrival, parent: int | None) -> None:
+        ledger, event = self.ledger, outcome.event
+        seq = self._next()
+        ledger.known[event.id] = (event.fingerprint, arrival.source, arrival.line)
+        points = self._outcome(seq, outcome, _Counter())
+        self.rows[_EVENTS].append(dict(
+            seq=seq, id=event.id, kind=kind, parent=parent, type=event.type, member=event.member, at=self.time(event.at),
+            status=outcome.status, reason=outcome.reason, points=points, fingerprint=event.fingerprint,
+            payload=codec.dump_event(event), source=arrival.source, line=arrival.line, rulebook_id=ledger.rulebook))
+        for derived in outcome.derived:
+            if derived.status not in ("duplicate", "conflict"):
+                self._record(derived, "derived", Arrival(derived.event), seq)
+
+    def _outcome(self, seq: int, outcome: Outcome, n: "_Counter") -> int:
+        """Rows for what one outcome did; returns the net points of its entries."""
+        ledger = self.ledger
+        members = ledger.engine.members
+        version = ledger.rulebook
+        net = 0
+        for entry in outcome.entries:
+            k = n.next()
+            net += entry.points
+            self.rows[_ENTRIES].append(dict(seq=seq, n=k, member=entry.member, at=self.time(entry.at), kind=entry.kind,
+                                            points=entry.points, event=entry.event, rule=entry.rule,
+                                            why=codec.dump(entry.why), rulebook_id=version))
+            for j, (lot, used) in enumerate(entry.lots):
+                self.rows[_USES].append(dict(seq=seq, n=k, k=j, lot=lot, points=used))
+            if entry.kind == "earn":
+                opened = next((lot for lot in reversed(members[entry.member].lots) if lot.event == entry.event), None)
+                if opened is not None:
+                    self.rows[_LOTS].append(dict(event=opened.event, seq=seq, member=entry.member, at=self.time(opened.at),
+                                                 expires_at=self.time(opened.expires_at), points=opened.points,
+                                                 opening=opened.remaining))
+        for change in outcome.tier_changes:
+            self.rows[_TIERS].append(dict(seq=seq, n=n.next(), member=change.member, at=self.time(change.at),
+                                          before=change.before, after=change.after, why=change.why, rulebook_id=version))
+        for effect in outcome.effects:
+            code = effect.data.get("code")
+            self.rows[_EFFECTS].append(dict(seq=seq, n=n.next(), member=effect.member, event=effect.event_id,
+                                            kind=effect.kind, plugin=effect.plugin, data=codec.dump(effect.data),
+                                            code=str(code) if code is not None else None))
+        event = outcome.event
+        if outcome.applied and event.type in ("redeem", "claim"):
+            spent = -sum(e.points for e in outcome.entries if e.kind == "redeem")
+            self.rows[_REDEMPTIONS].append(dict(seq=seq, event=event.id, member=event.member,
+                                                reward=event.reward or event.offer or "", points=spent))
+        for member in {event.member, *(e.member for e in outcome.entries), *(c.member for c in outcome.tier_changes)}:
+            if member in members:
+                self.touched[member] = seq
+        return net
+
+    def _next(self) -> int:
+        self.ledger.seq += 1
+        return self.ledger.seq
+
+    def write(self) -> None:
+        """Insert the gathered rows straight through the driver: SQLAlchemy's per-row parameter handling
+        cost more than the database's own work here."""
+        dialect = self.connection.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        for table, rows in self.rows.items():
+            if not rows:
+                continue
+            columns = list(rows[0])
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+            self.connection.exec_driver_sql(sql, [tuple(row.values()) for row in rows])
+        if self.touched:
+            self._members()
+
+    def _members(self) -> None:
+        program = self.ledger.program
+        members = self.ledger.engine.members
+        rows = []
+        for member_id, seq in self.touched.items():
+            m = members[member_id]
+            rows.append(dict(id=m.id, balance=m.balance, tier=program.tier_name(m.tier), earned=m.earned,
+                             redeemed=m.redeemed, expired=m.expired, reversed=m.reversed,
+                             spend_total=str(m.spend_total), last_seq=seq))
+        dialect = self.connection.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(_MEMBERS)
+        columns = ("balance", "tier", "earned", "redeemed", "expired", "reversed", "spend_total", "last_seq")
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={c: statement.excluded[c] for c in columns}), rows)
+
+
+class _Counter:
+    """Positions of the rows one event writes, so each row has a stable key (seq, n)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = -1
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+def _sqlite_time(at: datetime | None) -> str | None:
+    """A time in UTC as SQLAlchemy's SQLite DateTime type stores it, so that it reads it back."""
+    return None if at is None else codec.as_utc(at).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -1,0 +1,63 @@
+"""The schema: Alembic builds exactly the tables the models declare, and the storage layer refuses bad entries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from rules_engine.store.database import migrate, open_database
+from rules_engine.store.models import TABLES, Entry, SQLModel
+
+
+def test_migrations_build_the_tables_the_models_declare(db_url: str) -> None:
+    db = open_database(db_url)
+    try:
+        with db.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    finally:
+        db.dispose()
+    ours = {table.name for table in TABLES}
+    assert [d for d in differences if _table_of(d) in ours] == []
+
+
+def test_opening_a_store_again_changes_nothing(db_url: str) -> None:
+    db = open_database(db_url)
+    try:
+        migrate(db)
+        with db.connect() as connection:
+            head = connection.execute(sa.text("SELECT id, last_seq FROM ledger_head")).all()
+            version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    finally:
+        db.dispose()
+    assert [tuple(row) for row in head] == [(1, 0)]
+    assert len(version) == 1
+
+
+@pytest.mark.parametrize("kind, points", [("earn", 0), ("earn", -5), ("redeem", 5), ("gift", 5)])
+def test_the_ledger_refuses_zero_and_wrongly_signed_entries(db_url: str, kind: str, points: int) -> None:
+    db = open_database(db_url)
+    row = dict(seq=1, n=0, member="m", at=datetime(2025, 1, 1, tzinfo=timezone.utc), kind=kind, points=points,
+               event="e", rule="r", why="[]", rulebook_id=1)
+    try:
+        with pytest.raises(sa.exc.IntegrityError), db.begin() as connection:
+            connection.execute(sa.text("INSERT INTO rulebooks (id, sha256, path, text) VALUES (1, 'x', 'p', 't')"))
+            connection.execute(sa.text(
+                "INSERT INTO events (seq, id, kind, type, member, at, status, points, fingerprint, payload, rulebook_id) "
+                "VALUES (1, 'e', 'event', 'purchase', 'm', :at, 'applied', 0, '', '{}', 1)"), {"at": row["at"]})
+            connection.execute(Entry.__table__.insert(), [row])  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+def _table_of(difference: object) -> str | None:
+    item = difference[0] if isinstance(difference, list) else difference
+    for part in item[1:] if isinstance(item, tuple) else ():
+        if isinstance(part, sa.Table):
+            return part.name
+        if hasattr(part, "table") and isinstance(part.table, sa.Table):
+            return part.table.name
+    return None
