@@ -124,6 +124,26 @@ class Engine:
                                         notes=tuple(notes)))
         return outcomes
 
+    def expiry_notices(self, after: datetime, until: datetime) -> list[Outcome]:
+        """Points that will expire in (after, until], per member, as `expiry_soon` effects for sinks to announce.
+
+        Nothing in the ledger changes: a nightly job sends these so that members can
+        still spend the points. Run daily with a window one day wide, each lot is
+        announced exactly once.
+        """
+        notices = []
+        for member in self.members.values():
+            due = [lot for lot in member.lots if lot.expires_at is not None and after < lot.expires_at <= until]
+            if not due or member.balance <= 0:
+                continue
+            points = min(member.balance, sum(lot.remaining for lot in due))
+            first = min(lot.expires_at for lot in due).astimezone(self.tz)  # type: ignore[type-var]
+            marker = Event(id=f"expiry-notice:{until.isoformat()}:{member.id}", type="event", member=member.id,
+                           at=after, name="expiry_notice")
+            data = MappingProxyType({"points": points, "expires_at": first.date().isoformat()})
+            notices.append(Outcome(marker, "applied", effects=(Effect("expiry_soon", member.id, marker.id, data),)))
+        return notices
+
     # --- one event -------------------------------------------------------------------
 
     def _process(self, event: Event) -> Outcome:

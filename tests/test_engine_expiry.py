@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from helpers import entries, ledger, lots, run
 
 from rules_engine.engine import Engine
@@ -95,3 +97,18 @@ def test_expiry_entries_are_written_at_the_expiry_time_in_expiry_order(compile_t
     expired = [(e.event, e.points, e.at.day) for e in entries(outcomes) if e.kind == "expire"]
     assert expired == [("p1", -1, 11), ("p2", -2, 12)]
     assert lots(engine, "m1") == [("p3", 3)]
+
+
+def test_expiry_notices_announce_points_expiring_in_the_window_without_touching_the_ledger(compile_text) -> None:
+    engine = Engine(compile_text("earn 1 point per 1000 toman\npoints expire after 30 days"))
+    run(engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',
+        '{"id":"p2","member":"m1","at":"2026-01-05T10:00:00Z","amount":50000}')
+
+    notices = engine.expiry_notices(datetime(2026, 1, 30, 12, tzinfo=timezone.utc),
+                                    datetime(2026, 1, 31, 12, tzinfo=timezone.utc))
+
+    (notice,) = notices
+    (effect,) = notice.effects
+    assert (effect.kind, effect.member, dict(effect.data)) == ("expiry_soon", "m1", {"points": 100, "expires_at": "2026-01-31"})
+    assert notice.entries == () and engine.members["m1"].balance == 150

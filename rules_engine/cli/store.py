@@ -14,7 +14,7 @@ import sys
 import time
 from contextlib import ExitStack
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from hashlib import sha256
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
@@ -150,14 +150,21 @@ def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, a
 @click.command()
 @_db_option
 @click.option("--as-of", help="The moment to close at (default: now).")
-def expire(db_url: str | None, as_of: str | None) -> None:
-    """The nightly job: expire lots and move tiers as due by --as-of, for every member."""
+@click.option("--warn-days", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Announce (through the effect sinks) points that expire on the day this many days ahead; 0: none.")
+def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
+    """The nightly job: expire lots and move tiers as due by --as-of, for every member.
+
+    It also tells the effect sinks (the SMS outbox, …) which members' points expire
+    in the day that lies --warn-days ahead, so a daily run warns of each lot once.
+    """
     db = _open(database_url(db_url))
     stored = _run(lambda: queries.rulebook_in_force(db))
     when = _time(as_of, stored.program, "--as-of") or datetime.now(timezone.utc)
     ledger = _ledger_for(db, stored)
     summary = _run(lambda: ledger.close(when))
-    _delivery()(summary.outcomes)
+    send = _delivery()
+    send(summary.outcomes)
     shown = when.astimezone(stored.program.settings.tz).isoformat()
     if summary.known:
         click.echo(f"already closed at {shown}: nothing to do")
@@ -166,6 +173,12 @@ def expire(db_url: str | None, as_of: str | None) -> None:
     changes = sum(len(o.tier_changes) for o in summary.outcomes)
     click.echo(f"closed at {shown}: {len(entries):,} expiry entries ({sum(e.points for e in entries):+,} points), "
                f"{changes:,} tier changes, {len(summary.outcomes):,} members affected")
+    if warn_days:
+        horizon = when + timedelta(days=warn_days)
+        notices = ledger.engine.expiry_notices(horizon - timedelta(days=1), horizon)
+        send(notices)
+        click.echo(f"{len(notices):,} members warned of points expiring by "
+                   f"{horizon.astimezone(stored.program.settings.tz):%Y-%m-%d}")
 
 
 @click.command()

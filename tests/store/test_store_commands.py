@@ -156,3 +156,16 @@ def test_a_database_the_store_does_not_support_is_a_clear_error() -> None:
     assert (result.exit_code, result.stderr.strip()) == (
         1, "Error: the store runs on SQLite or PostgreSQL, not mysql: give a file path, sqlite:///PATH or "
            "postgresql+psycopg://USER@HOST/DATABASE")
+
+
+def test_expire_warns_the_sinks_of_points_expiring_on_the_day_warn_days_ahead(db_url: str, rulebook: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    outbox = tmp_path / "outbox.jsonl"
+    run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP, BUY), "--db", db_url)
+    monkeypatch.setenv("LOYALTY_OUTBOX", str(outbox))
+
+    result = run("expire", "--db", db_url, "--as-of", "2025-01-25T12:00:00Z", "--warn-days", "7")
+
+    assert "1 members warned of points expiring by 2025-02-01" in result.stdout
+    (message,) = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert message["to"] == "m1" and "منقضی" in message["text"]

@@ -7,9 +7,8 @@ a gateway adapter reads the file and sends. Numbers and dates in the text use
 Persian digits; codes keep Latin characters because members type them.
 
 Expired points are announced from `expire` entries. A warning *before* points
-expire needs an effect of kind `expiry_soon` with `points` and `expires_at`
-(an ISO date), which a nightly job or the engine produces from the lots about
-to expire; the outbox renders it wherever it appears.
+expire comes from an effect of kind `expiry_soon` with `points` and `expires_at`
+(an ISO date), which the nightly `loyalty expire --warn-days N` sends.
 """
 
 from __future__ import annotations
