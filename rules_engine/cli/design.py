@@ -14,19 +14,24 @@ from rules_engine.cli import studio
 from rules_engine.dsl.compiler import compile_source
 from rules_engine.dsl.diagnostics import format_all, to_json
 from rules_engine.plugins.manager import PluginError, default_registry
+from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
 from rules_engine.readers import read_events
 from rules_engine.simulation import Report, report_json, simulate
 
 
+def plugin_registry() -> Registry:
+    """The installed plugins' registry; a broken plugin is a one-line error naming it, not a traceback."""
+    try:
+        return default_registry()
+    except PluginError as err:
+        raise click.ClickException(str(err)) from err
+
+
 def load_program(path: str) -> Program:
     """Compile a rulebook file for a command, or print its diagnostics and exit 1."""
     source = Path(path).read_text(encoding="utf-8")
-    try:
-        registry = default_registry()
-    except PluginError as err:
-        raise click.ClickException(str(err)) from err
-    program, diagnostics = compile_source(source, path, registry)
+    program, diagnostics = compile_source(source, path, plugin_registry())
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if program is None:
         click.echo(format_all(diagnostics), err=True)
@@ -65,11 +70,7 @@ def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] 
 def check(rulebook: str, fmt: str) -> None:
     """Check RULEBOOK and report every problem at once (exit status 1 if any)."""
     source = Path(rulebook).read_text(encoding="utf-8")
-    try:
-        registry = default_registry()
-    except PluginError as err:
-        raise click.ClickException(str(err)) from err
-    program, diagnostics = compile_source(source, rulebook, registry)
+    program, diagnostics = compile_source(source, rulebook, plugin_registry())
     if fmt == "json":
         click.echo(to_json(diagnostics))
     elif diagnostics:
