@@ -52,6 +52,14 @@ class Windows:
     def add(self, record: Record) -> None:
         if not self.cutoffs:  # nothing reads this log
             return
+        if record.at == self.t and self.end == len(self.log) and not self._dirty:
+            # The windows already end at this instant: the record joins every one of them now.
+            self.log.append(record)
+            self.end += 1
+            for k in range(len(self.cutoffs)):
+                self.sums[k] += record.value
+                self.counts[k] += record.counts
+            return
         if not self.log or record.at >= self.log[-1].at:
             self.log.append(record)
         else:
