@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -35,6 +35,13 @@ _ATTRS_PREFIX = "attrs."
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # Python refuses to print ints longer than this; bigger integral values stay Decimal.
 _MAX_INT_DIGITS = 4300
+# An amount, price or quantity at or above this is a typo or an attack, not a sale: points
+# computed from it would be too long to print, and Decimal work on it grows with its digits.
+MAX_QUANTITY = 10**18
+# Event times the engine can add expiry periods to and subtract windows from without
+# leaving the datetime range; a year outside these is a wrong clock, not a purchase.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +108,19 @@ def _json_rows(path: Path) -> _Rows:
         for line, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
-            yield line, _json_row(text.rstrip())
+            # A BOM at the start of a later line is where two exported files were joined.
+            yield line, _json_row(text.rstrip().removeprefix("\ufeff"))
 
 
 def _json_row(text: str) -> dict[str, Any] | str:
     if not _is_utf8(text):
         return "the line is not valid UTF-8 text"
     try:
-        value = json.loads(text, parse_float=_decimal, parse_constant=_refuse_constant, object_hook=_without_nulls)
+        value = _loads(text)
     except json.JSONDecodeError as error:
+        char = text[error.pos:error.pos + 1]
+        if char and not char.isprintable():
+            return f"not valid JSON (an invisible character U+{ord(char):04X} at column {error.colno}; delete it)"
         return f"not valid JSON ({error.msg} at column {error.colno})"
     except (ValueError, RecursionError) as error:
         return f"not valid JSON ({error})"
@@ -118,6 +129,23 @@ def _json_row(text: str) -> dict[str, Any] | str:
 
 def _decimal(text: str) -> int | Decimal:
     return _exact(Decimal(text))
+
+
+def _loads(text: str) -> Any:
+    """JSON with exact numbers. An integer too long for Python's int (over 4,300 digits) makes the
+    fast parse fail; the row is then parsed again with such integers as Decimals, so that
+    validation can name the field that holds it."""
+    try:
+        return json.loads(text, parse_float=_decimal, parse_constant=_refuse_constant, object_hook=_without_nulls)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_float=_decimal, parse_int=_integer, parse_constant=_refuse_constant,
+                          object_hook=_without_nulls)
+
+
+def _integer(text: str) -> int | Decimal:
+    return int(text) if len(text) < _MAX_INT_DIGITS else Decimal(text)
 
 
 def _without_nulls(obj: dict[str, Any]) -> dict[str, Any]:
@@ -212,10 +240,16 @@ def _text(value: Any) -> str:
 
 def _number(value: Any) -> int | Decimal:
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return _exact(Decimal(value.strip()))
+        return _bounded(_exact(Decimal(value.strip())))
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return value
+        return _bounded(value)
     raise PydanticCustomError("not_number", "must be a number")
+
+
+def _bounded(number: int | Decimal) -> int | Decimal:
+    if abs(number) >= MAX_QUANTITY:
+        raise PydanticCustomError("too_large", "is too large (the limit is 10^18)")
+    return number
 
 
 def _money(value: Any) -> int | Decimal:
@@ -236,9 +270,13 @@ def _timestamp(value: Any, info: ValidationInfo) -> datetime:
     if not isinstance(value, str):
         raise PydanticCustomError("bad_timestamp", "{reason}", {"reason": f"expected text, got {_show(value)}"})
     try:
-        return parse_timestamp(value, info.context["tz"])
+        at = parse_timestamp(value, info.context["tz"])
     except ValueError as error:
         raise PydanticCustomError("bad_timestamp", "{reason}", {"reason": str(error)}) from None
+    if not EARLIEST <= at < LATEST:
+        reason = f"'{value}' is outside the years {EARLIEST.year} to {LATEST.year - 1}; check the clock that wrote it"
+        raise PydanticCustomError("bad_timestamp", "{reason}", {"reason": reason})
+    return at
 
 
 _Text = Annotated[str, PlainValidator(_text)]
@@ -354,7 +392,7 @@ def _describe(error: ErrorDetails, event_type: Any) -> str:
         return f"'{field}': {error['ctx']['reason']}"
     if kind == "dict_type":
         return f"'{field}' must be an object (got {_kind_of(value)})"
-    if kind in ("blank", "not_text", "negative", "not_positive"):
+    if kind in ("blank", "not_text", "negative", "not_positive", "too_large"):
         return f"{where}'{field}' {error['msg']} (got {_show(value)})"
     return f"{where}'{field}': {error['msg']}"
 
@@ -389,7 +427,15 @@ _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 
 def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else _canonical(value)
+    """A value as the row wrote it, cut short: the message must stay one readable line."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        text = str(value) if isinstance(value, Decimal) or abs(value) < 10**_SHOWN else f"{Decimal(value):.3E}"
+    else:
+        text = f"'{value}'" if isinstance(value, str) else _canonical(value)
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}… ({len(text):,} characters)"
+
+
+_SHOWN = 60
 
 
 def _kind_of(value: Any) -> str:

@@ -27,6 +27,9 @@ from rules_engine.dsl.names import (
 from rules_engine.plugins.registry import Registry
 
 MAX_EXPRESSION_DEPTH = 64
+# Longer periods would move an event's time out of the dates Python can hold; nothing a
+# loyalty program means lasts longer than a century anyway.
+MAX_DURATION = {"days": 36_525, "weeks": 5_217, "months": 1_200, "years": 100}
 Amount = int | Decimal
 
 
@@ -235,9 +238,12 @@ class Checker:
         self.sink.add(node.span, f"{what} must be a whole number" + (f" of at least {minimum}" if minimum else ""), hint)
 
     def _duration(self, node: ast.Duration) -> None:
+        example = {"days": "30 days", "weeks": "2 weeks", "months": "6 months", "years": "1 year"}[node.unit]
         if node.count != node.count.to_integral_value() or node.count < 1:
-            example = {"days": "30 days", "weeks": "2 weeks", "months": "6 months", "years": "1 year"}[node.unit]
             self.sink.add(node.span, "a duration is a whole number of at least 1", f"for example {example}")
+        elif node.count > MAX_DURATION[node.unit]:
+            self.sink.add(node.span, f"a duration is at most {MAX_DURATION[node.unit]:,} {node.unit} (a century)",
+                          f"for example {example}")
 
     def _date(self, node: ast.DateLit) -> date | None:
         try:

@@ -186,8 +186,14 @@ class Ledger:
                 writer.write()
                 connection.execute(_HEAD.update().where(_HEAD.c.id == 1)
                                    .values(last_seq=self.seq, rulebook_id=self.rulebook))
-        except BaseException:
+        except sa.exc.DBAPIError as err:
             self._reset()  # the engine ran events that were not stored: rebuild it from the store next time
+            raise StoreError(
+                f"the store stopped taking writes ({err.orig}). Nothing of the batch in progress was stored; "
+                f"the batches before it were. Fix the cause (free disk space, check the connection) and run "
+                f"the same input again: what is stored is recognised and skipped.") from err
+        except BaseException:
+            self._reset()
             raise
         return outcomes
 
