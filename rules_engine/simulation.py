@@ -104,7 +104,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "balance": report.total("balance"),
         "liability": _number(report.liability),
         "rejected": report.status.get("rejected", 0),
-        "duplicates": report.status.get("duplicate", 0),
+        # Every repeated id is a duplicate (the spec's figure); conflicts are those whose content differed.
+        "duplicates": report.status.get("duplicate", 0) + report.status.get("conflict", 0),
         "conflicts": report.status.get("conflict", 0),
         "invalid": report.status.get("invalid", 0),
         "failed": report.status.get("failed", 0),

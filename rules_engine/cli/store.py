@@ -267,7 +267,7 @@ def _summary(summary: Summary, url: str, ledger: Ledger, unreadable: int, reject
              f"(rulebook version {ledger.rulebook}) in {display_url(url)}"]
     for label, count in (("applied", status["applied"]), ("rejected", status["rejected"]),
                          ("invalid", status["invalid"]), ("failed", status["failed"]),
-                         ("duplicates", status["duplicate"]), ("conflicts", status["conflict"]),
+                         ("duplicates", status["duplicate"] + status["conflict"]), ("  conflicts", status["conflict"]),
                          ("already stored", summary.known)):
         lines.append(f"  {label:<16}{count:>10,}")
     lines.append(f"  {'unreadable rows':<16}{unreadable:>10,}" + (f"  (listed in {rejects})" if unreadable else ""))

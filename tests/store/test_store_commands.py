@@ -48,7 +48,8 @@ def test_apply_reports_conflicts_on_stderr_with_file_and_line(db_url: str, ruleb
     result = run("apply", rulebook, changed, "--db", db_url)
 
     assert f"{changed}:1: event p1 conflict: event id p1 was already applied with different content" in result.stderr
-    assert "  conflicts                1" in result.stdout
+    assert "  duplicates               1" in result.stdout
+    assert "    conflicts              1" in result.stdout
 
 
 def test_member_shows_balance_open_lots_and_each_entry_with_its_reason(db_url: str, rulebook: Path, tmp_path: Path) -> None:
