@@ -353,7 +353,8 @@ _ROW: TypeAdapter[_Row] = TypeAdapter(
 
 
 def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
-    """Validate one row; its fingerprint covers the row as written, extra keys included."""
+    """Validate one row. Its fingerprint covers the validated content, extra keys included, so that the same
+    event written another way (`Z` for `+00:00`, `"100000"` for `100000`, a default spelt out) is a plain repeat."""
     row = raw
     row.setdefault("type", "purchase")
     try:
@@ -368,7 +369,7 @@ def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
         id=model.id, type=model.type, member=model.member, at=model.at, amount=model.amount, items=items,
         fields=_freeze(model.model_extra or {}), attrs=_freeze(model.attrs), of=model.of, reward=model.reward,
         offer=model.offer, name=model.name, line=line,
-        fingerprint=hashlib.sha256(_canonical(row).encode("utf-8", "surrogatepass")).hexdigest(),
+        fingerprint=_fingerprint(model),
     )
 
 
@@ -409,6 +410,12 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return MappingProxyType({key: _freeze(item) for key, item in value.items()})
     return tuple(_freeze(item) for item in value) if isinstance(value, list) else value
+
+
+def _fingerprint(model: _Row) -> str:
+    content = model.model_dump(exclude_none=True)
+    content["at"] = model.at.astimezone(timezone.utc).isoformat()
+    return hashlib.sha256(_canonical(content).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _canonical(value: Any) -> str:
