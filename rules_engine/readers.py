@@ -25,12 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from rules_engine.calendars import parse_timestamp
+from rules_engine.dsl.names import EVENT_NAMES
 from rules_engine.events import EVENT_TYPES, Event, Item
 
 _JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 _ALWAYS_REQUIRED = ("id", "member", "at")
-# CSV columns holding names, not quantities: "007" stays "007".
-_TEXT_COLUMNS = frozenset({"id", "type", "member", "at", "of", "reward", "offer", "name"})
+# CSV columns holding names, not quantities: "007" stays "007". The fields the rule language knows as
+# text (channel, store) are among them, so that `store == "12"` holds for a store column reading 12.
+_TEXT_COLUMNS = frozenset({"id", "type", "member", "at", "of", "reward", "offer", "name"}
+                          | {name for name, kind in EVENT_NAMES.items() if kind == "string"})
 _ATTRS_PREFIX = "attrs."
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # Python refuses to print ints longer than this; bigger integral values stay Decimal.

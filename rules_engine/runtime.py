@@ -60,20 +60,38 @@ def _neg(a: Any) -> Any:
     return -a if isinstance(a, (int, Decimal)) and not isinstance(a, bool) else None
 
 
+def _digits(value: Any) -> str | None:
+    """A number as the text a CSV cell held, for comparing it with text; None for anything else."""
+    return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else None
+
+
+def _eq(a: Any, b: Any) -> bool:
+    """Equality for values of unknown type. A CSV cell that looks like a number is read as one, yet a
+    designer who writes `store == "12"` means the store whose code is 12: a number equals the text of its digits."""
+    if a == b:
+        return True
+    if isinstance(b, str):
+        return _digits(a) == b
+    return isinstance(a, str) and _digits(b) == a
+
+
 def _in(a: Any, collection: Any) -> bool:
     if a is None or collection is None:
         return False
     try:
-        return a in collection
+        if a in collection:
+            return True
     except TypeError:
         return False
+    digits = _digits(a)  # as in _eq: `store in ["12", "14"]` holds for the store read from CSV as 12
+    return digits is not None and not isinstance(collection, str) and digits in collection
 
 
 HELPERS: dict[str, Any] = {
     "_lt": _ordered(operator.lt), "_le": _ordered(operator.le),
     "_gt": _ordered(operator.gt), "_ge": _ordered(operator.ge),
     "_add": _arith(operator.add), "_sub": _arith(operator.sub), "_mul": _arith(operator.mul),
-    "_div": _div, "_neg": _neg, "_in": _in,
+    "_div": _div, "_neg": _neg, "_eq": _eq, "_in": _in,
     "__builtins__": {},
 }
 

@@ -259,6 +259,20 @@ def test_field_present_is_compared(compile_text) -> None:
     assert applies(compile_text, 'voucher == "card" and basket * 2 > 5', purchase(voucher="card", basket=3))
 
 
+@pytest.mark.parametrize("condition, holds", [
+    ('branch == "12"', True), ('branch != "12"', False), ('branch in ["12", "14"]', True),
+    ('branch not in ["12", "14"]', False), ('branch == "012"', False), ("branch >= 10", True),
+])
+def test_a_number_read_from_csv_equals_the_text_of_its_digits(compile_text, condition: str, holds: bool) -> None:
+    # a CSV cell `12` in a column the language does not know is read as the number 12
+    assert applies(compile_text, condition, purchase(branch=12)) is holds
+
+
+def test_a_number_is_not_equal_to_other_text(compile_text) -> None:
+    assert not applies(compile_text, 'branch == "twelve"', purchase(branch=12))
+    assert not applies(compile_text, 'branch == "true"', purchase(branch=True))
+
+
 def test_condition_evaluated_on_stand_ins(compile_text) -> None:
     when = compile_text('earn 1 point when member.city == "Shiraz" and voucher != "cash"').earn[0].when
     assert when is not None

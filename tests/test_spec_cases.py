@@ -1152,11 +1152,6 @@ def test_csv_rows_may_carry_a_type_column_for_refunds(tmp_path: Path) -> None:
     assert (m1["earned"], m1["reversed"], m1["spend_total"]) == (100, 40, 60000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="readers._cell turns a CSV cell that looks like a number into a number, so `store == \"12\"` "
-    "matches the JSON row but never the same row read from CSV",
-)
 def test_a_csv_field_that_looks_like_a_number_still_equals_its_text(tmp_path: Path) -> None:
     # the same purchase as JSON ("store": "12") earns 10 + 100; read from CSV it must earn the same 110
     rules = """

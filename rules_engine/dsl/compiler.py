@@ -278,6 +278,9 @@ class _ExprCompiler:
         if node.op in ("in", "not in"):
             test = _call("_in", left, right)
             return py.UnaryOp(op=py.Not(), operand=test) if node.op == "not in" else test
+        if node.op in ("==", "!=") and loose:
+            test = _call("_eq", left, right)
+            return py.UnaryOp(op=py.Not(), operand=test) if node.op == "!=" else test
         if node.op in ("==", "!="):
             op = py.Eq() if node.op == "==" else py.NotEq()
             return py.Compare(left=left, ops=[op], comparators=[right])
