@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from rules_engine.calendars import parse_timestamp
+from rules_engine.dsl.literals import ascii_digits
 from rules_engine.dsl.names import EVENT_NAMES
 from rules_engine.events import EVENT_TYPES, Event, Item
 
@@ -218,9 +219,17 @@ def _header_problem(columns: list[str]) -> str | None:
 
 
 def _cell(column: str, text: str) -> Any:
-    if column not in _TEXT_COLUMNS and _NUMBER.fullmatch(text):
-        return _exact(Decimal(text))
+    if column not in _TEXT_COLUMNS and (numeral := _numeral(text)) is not None:
+        return _exact(Decimal(numeral))
     return text
+
+
+def _numeral(text: str) -> str | None:
+    """The number a text spells, in ASCII, or None. Iranian exports often write ۱۲۰٬۰۰۰ for 120000."""
+    text = text.strip()
+    if not text.isascii():
+        text = ascii_digits(text)
+    return text if _NUMBER.fullmatch(text) else None
 
 
 def _is_utf8(text: str) -> bool:
@@ -242,8 +251,8 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any) -> int | Decimal:
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return _bounded(_exact(Decimal(value.strip())))
+    if isinstance(value, str) and (numeral := _numeral(value)) is not None:
+        return _bounded(_exact(Decimal(numeral)))
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return _bounded(value)
     raise PydanticCustomError("not_number", "must be a number")

@@ -119,6 +119,14 @@ def test_a_numeric_text_amount_is_read_as_a_number(tmp_path: Path) -> None:
     assert only_event(tmp_path, purchase(amount="250000")).amount == 250000
 
 
+def test_an_amount_in_persian_digits_with_their_separator_is_a_number(tmp_path: Path) -> None:
+    assert only_event(tmp_path, purchase(amount="۲۵۰٬۰۰۰")).amount == 250000
+
+
+def test_an_amount_in_arabic_indic_digits_is_a_number(tmp_path: Path) -> None:
+    assert only_event(tmp_path, purchase(amount="٢٥٠٠٠٠")).amount == 250000
+
+
 def test_numeric_id_and_member_become_text(tmp_path: Path) -> None:
     event = only_event(tmp_path, purchase(id=17, member=42))
     assert (event.id, event.member) == ("17", "42")
@@ -365,6 +373,16 @@ def test_a_csv_row_is_a_purchase_by_default(tmp_path: Path) -> None:
 def test_csv_cells_that_look_like_numbers_become_numbers(tmp_path: Path) -> None:
     (event,) = read_csv(tmp_path, f"id,member,at,amount,table,tip\np-1,m-42,{AT},250000.0,-7,1.5\n").events
     assert (event.amount, dict(event.fields)) == (250000, {"table": -7, "tip": Decimal("1.5")})
+
+
+def test_csv_cells_in_persian_digits_become_numbers(tmp_path: Path) -> None:
+    (event,) = read_csv(tmp_path, f"id,member,at,amount,guests\np-1,m-42,{AT},۱۲۰٬۰۰۰,۴\n").events
+    assert (event.amount, dict(event.fields)) == (120000, {"guests": 4})
+
+
+def test_csv_channel_and_store_stay_text_even_when_they_look_like_numbers(tmp_path: Path) -> None:
+    (event,) = read_csv(tmp_path, f"id,member,at,amount,channel,store\np-1,m-42,{AT},1,2,012\n").events
+    assert dict(event.fields) == {"channel": "2", "store": "012"}
 
 
 def test_csv_names_keep_their_leading_zeros(tmp_path: Path) -> None:
