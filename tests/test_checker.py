@@ -206,6 +206,8 @@ def test_tier_condition_may_use_member_figures_and_time(diagnose) -> None:
     ("earn 1 point when count30d > 1", "count30d", "count_30d"),
     ('earn 1 point when chanel == "app"', "chanel", "channel"),
     ("earn 1 point when ammount > 1", "ammount", "amount"),
+    ("earn 1 point when AMOUNT > 1", "AMOUNT", "amount"),
+    ("earn 1 point when SPEND_TOTAL > 1", "SPEND_TOTAL", "spend_total"),
 ])
 def test_unknown_name_close_to_a_built_in_suggests_it(one, text: str, wrong: str, right: str) -> None:
     d = one(text)
@@ -223,6 +225,11 @@ def test_unknown_tier_suggests_the_nearest(one) -> None:
     d = one(TIERS + "earn 1 point when tier >= gld")
     assert (d.message, d.hint) == ("unknown name `gld`", "did you mean `gold`?")
     assert where(d) == (4, 27, "gld")
+
+
+def test_a_tier_written_in_capitals_suggests_the_tier(one) -> None:
+    d = one(TIERS + "earn 1 point when tier >= GOLD")
+    assert (d.message, d.hint) == ("unknown name `GOLD`", "did you mean `gold`?")
 
 
 def test_tier_comparison_without_tiers(one) -> None:

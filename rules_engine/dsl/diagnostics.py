@@ -86,9 +86,16 @@ class DiagnosticSink:
 
 
 def nearest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest valid name to a misspelt one, if any is close enough to be a likely typo."""
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    """The closest valid name to a misspelt one, if any is close enough to be a likely typo.
+
+    Case is ignored in the comparison: keywords are case-insensitive, so a designer who writes `AMOUNT`
+    or `GOLD` expects to be pointed at `amount` or `gold`, not to get a field that is never there.
+    """
+    folded: dict[str, str] = {}
+    for candidate in sorted(set(candidates)):
+        folded.setdefault(candidate.casefold(), candidate)
+    matches = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[matches[0]] if matches else None
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
