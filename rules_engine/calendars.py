@@ -102,10 +102,15 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
 
 def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datetime:
     """Shift the local calendar month, clamping the day to the target month's end."""
-    local = at.astimezone(tz)
-    wall = datetime.combine(_shift_date(calendar, local.date(), months), local.timetz().replace(tzinfo=None))
+    local = at.astimezone(tz)  # free when `at` is already local time in tz
+    today = local.date()
+    # The same wall-clock time on the new day: adding whole days to an aware time moves its wall clock
+    # (and is much cheaper than `replace`), though it drops the fold an ambiguous time may carry.
+    wall = local + (_shift_date(calendar, today, months) - today)
+    if local.fold:
+        wall = wall.replace(fold=1)
     # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
-    return wall.replace(tzinfo=tz).astimezone(timezone.utc)
+    return wall.astimezone(timezone.utc)
 
 
 @lru_cache(maxsize=8192)

@@ -337,7 +337,7 @@ def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime)
     (say, who lack orders rather than spend) are left out.
     """
     tiers = program.tiers
-    ctx = Context(as_of.astimezone(program.settings.tz))
+    ctx = Context(as_of, program.settings.tz)
     found = []
     for m in members:
         if m.tier is None or m.tier + 1 >= len(tiers) or not m.count_total:

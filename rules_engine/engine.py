@@ -12,55 +12,84 @@ referral is an event of its own, whose failure is the referrer's alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
+from rules_engine import limits
+from rules_engine.calendars import add_duration
 from rules_engine.events import EMPTY, EVENT_TYPES, Event
-from rules_engine.ledger import Entry, Lot, Outcome, TierChange
+from rules_engine.ledger import Entry, Lot, Outcome, Reason, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
-from rules_engine.program import Duration, EarnRule, Program
+from rules_engine.program import BonusRule, Duration, EarnRule, ExpiryRule, Program
 from rules_engine.runtime import EvaluationError
-from rules_engine.windows import Record, Windows
+from rules_engine.windows import Cutoff, Record, Windows
 
 
 class Context:
     """What conditions read about the event being evaluated (`e` in compiled code).
 
     Built once per event; tier conditions read only its time fields, since the
-    checker keeps event fields out of them.
+    checker keeps event fields out of them. The local time is worked out on the
+    first read of `weekday`, `hour` or `date`: converting to the rulebook's zone
+    is one of the dearer steps of a simple event, and many rulebooks never ask.
     """
 
-    __slots__ = ("amount", "fields", "items", "first_purchase", "weekday", "hour", "date")
+    __slots__ = ("amount", "fields", "items", "first_purchase", "at", "tz", "_local")
 
-    def __init__(self, local: datetime, event: Event | None = None) -> None:
+    def __init__(self, at: datetime, tz: tzinfo, event: Event | None = None) -> None:
         self.amount = event.amount if event else None
         self.fields = event.fields if event else EMPTY
         self.items = event.items if event else ()
         self.first_purchase = False
-        self.weekday = local.weekday()
-        self.hour = local.hour
-        self.date = local.date()
+        self.at = at
+        self.tz = tz
+        self._local: datetime | None = None
+
+    @property
+    def local(self) -> datetime:
+        """The wall-clock time of the event in the rulebook's zone."""
+        local = self._local
+        if local is None:
+            local = self._local = self.at.astimezone(self.tz)
+        return local
+
+    @property
+    def weekday(self) -> int:
+        return self.local.weekday()
+
+    @property
+    def hour(self) -> int:
+        return self.local.hour
+
+    @property
+    def date(self) -> date:
+        return self.local.date()
 
 
-@dataclass
-class Purchase:
-    """What a refund needs to know about the purchase it refunds."""
+class Purchase(Record):
+    """What a refund needs to know about the purchase it refunds.
 
-    id: str
-    member: str
-    amount: int | Decimal
-    refunded: int | Decimal
-    earned: int
-    reversed: int
-    lot: Lot | None
-    record: Record
+    A purchase is also its own entry in the member's spend windows (`value` is what refunds
+    left of `amount`), so that each purchase keeps one object rather than two.
+    """
+
+    __slots__ = ("id", "member", "amount", "refunded", "earned", "reversed", "lot")
+
+    def __init__(self, purchase_id: str, member: str, at: datetime, amount: int | Decimal) -> None:
+        self.at, self.value, self.counts = at, amount, True  # as Record.__init__ would, without the call
+        self.id = purchase_id
+        self.member = member
+        self.amount = amount
+        self.refunded: int | Decimal = 0
+        self.earned = 0
+        self.reversed = 0
+        self.lot: Lot | None = None
 
 
 Handled = tuple[tuple[Effect, ...], Event | None]
@@ -85,15 +114,23 @@ class Engine:
         self.members: dict[str, Member] = {}
         self.purchases: dict[str, Purchase] = {}
         self.seen: dict[str, str] = {}
-        self._earn = _by_trigger(_Earning(rule) for rule in program.earn)
-        self._bonus = _by_trigger(program.bonuses)
-        self._handlers = {kind: getattr(self, f"_on_{kind}") for kind in EVENT_TYPES}
-        spans = tuple(timedelta(days=d) for d in program.windows)
-        self._purchase_cutoffs = tuple((lambda t, s=s: t - s) for s in spans)
+        earn = _by_trigger(_Earning(rule) for rule in program.earn)
+        bonuses = _by_trigger(_Bonus(bonus) for bonus in program.bonuses)
+        plans = {key: _Plan(earn.get(key, ()), bonuses.get(key, ())) for key in earn.keys() | bonuses.keys()}
+        self._plans = {kind: plan for (kind, name), plan in plans.items() if kind != "event"}
+        self._named = {name: plan for (kind, name), plan in plans.items() if kind == "event"}  # custom events
+        self._ladder = tuple(reversed(program.tiers[1:]))  # the tiers above the base, highest first
+        # the handlers as plain functions: bound methods would make the engine a reference cycle, which keeps all
+        # its members alive after it is dropped until Python's cycle collector next walks the whole heap
+        self._handlers = {kind: getattr(type(self), f"_on_{kind}") for kind in EVENT_TYPES}
+        self._purchase_cutoffs = tuple(timedelta(days=d) for d in program.windows)
         self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
-        self._perk_effects = tuple((p.tier_rank, p.kind.name, MappingProxyType(p.params.model_dump(exclude_none=True)),
-                                    p.kind.plugin) for p in program.perks)
+        perks = tuple((p.tier_rank, (p.kind.name, MappingProxyType(p.params.model_dump(exclude_none=True)), p.kind.plugin))
+                      for p in program.perks)
+        # by tier rank, the perks (kind, data, plugin) a member of that tier gets on each purchase
+        self._perks_at = tuple(tuple(perk for least, perk in perks if rank >= least) for rank in range(len(program.tiers)))
         self._base_tier = 0 if program.tiers else None
+        self._expires = _expiry(program.expiry, self.settings)
 
     # --- entry point -------------------------------------------------------------
 
@@ -116,7 +153,7 @@ class Engine:
             entries: list[Entry] = []
             changes: list[TierChange] = []
             notes: list[str] = []
-            self._catch_up(member, as_of, Context(as_of.astimezone(self.tz)), entries, changes, notes)
+            self._catch_up(member, as_of, Context(as_of, self.tz), entries, changes, notes)
             if entries or changes or notes:
                 marker = Event(id=f"as-of:{as_of.isoformat()}:{member.id}", type="event", member=member.id, at=as_of,
                                name="as_of")
@@ -150,24 +187,26 @@ class Engine:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
-        ctx = Context(event.at.astimezone(self.tz), event)
+        ctx = Context(event.at, self.tz, event)
         member = self.members.get(event.member)
         if member is None:
             member = self._enroll(event)
         else:
             self._catch_up(member, event.at, ctx, entries, changes, notes)
-        caught_up = tuple(entries)
+        caught_up = len(entries)  # the expiries the catch-up found: all a refused event keeps
         try:
-            effects, referral = self._handlers[event.type](member, event, ctx, entries, notes)
+            effects, referral = self._handlers[event.type](self, member, event, ctx, entries, notes)
         except Rejected as refusal:
             status = "rejected" if event.type in ("redeem", "claim") else "invalid"
             reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
-            return Outcome(event, status, reason, caught_up, tier_changes=tuple(changes), notes=tuple(notes))
+            return Outcome(event, status, reason, tuple(entries[:caught_up]), tier_changes=tuple(changes),
+                           notes=tuple(notes))
         except EvaluationError as err:
-            return Outcome(event, "failed", str(err), caught_up, tier_changes=tuple(changes), notes=tuple(notes))
+            return Outcome(event, "failed", str(err), tuple(entries[:caught_up]), tier_changes=tuple(changes),
+                           notes=tuple(notes))
         self._tier_step(member, event.at, ctx, changes, notes)
         derived = (self.process(referral),) if referral is not None else ()
-        return Outcome(event, "applied", None, tuple(entries), tuple(effects), tuple(changes), tuple(notes), derived)
+        return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived)
 
     def _enroll(self, event: Event) -> Member:
         """Step 2: an unknown member joins at the event's time, in the base tier, with nothing."""
@@ -187,7 +226,7 @@ class Engine:
                 m.expired += lot.remaining
                 rule = self.program.expiry.source.label if self.program.expiry else "expiry"
                 entries.append(Entry(m.id, lot.expires_at, "expire", -lot.remaining, lot.event, rule,
-                                     (f"{lot.remaining:,} of the {lot.points:,} points earned by {lot.event} expired",),
+                                     [(_EXPIRED, lot.remaining, lot.points, lot.event)],
                                      ((lot.event, lot.remaining),)))
                 lot.remaining = 0
         m.advance(t)
@@ -206,7 +245,7 @@ class Engine:
             notes.append("already signed up: attributes updated, signup rules not applied again")
             return (), None
         try:
-            self._earn_points(m, event, ctx, entries)
+            self._earn_points(m, event, ctx, entries, notes)
         except EvaluationError:
             m.attrs, m.referred_by = before
             raise
@@ -215,7 +254,7 @@ class Engine:
 
     def _on_event(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
                    notes: list[str]) -> Handled:
-        self._earn_points(m, event, ctx, entries)
+        self._earn_points(m, event, ctx, entries, notes)
         return (), None
 
     _on_referral = _on_event
@@ -224,23 +263,22 @@ class Engine:
                    notes: list[str]) -> Handled:
         amount = event.amount or 0
         first = m.purchases_seen == 0
-        record = Record(event.at, amount)
-        m.purchases.add(record)
+        purchase = Purchase(event.id, m.id, event.at, amount)
+        m.purchases.add(purchase)
         m.spend_total += amount
         m.count_total += 1
         m.purchases_seen += 1
-        m.advance(event.at)
         ctx.amount, ctx.first_purchase = amount, first
         try:
-            earned, lot = self._earn_points(m, event, ctx, entries)
+            purchase.earned, purchase.lot = self._earn_points(m, event, ctx, entries, notes)
         except EvaluationError:
-            m.purchases.remove(record)
+            m.purchases.remove(purchase)
             m.spend_total -= amount
             m.count_total -= 1
             m.purchases_seen -= 1
             m.advance(event.at)
             raise
-        self.purchases[event.id] = Purchase(event.id, m.id, amount, 0, earned, 0, lot, record)
+        self.purchases[event.id] = purchase
         referral = self._referral(m, event) if first and m.referred_by is not None else None
         return self._perks(m, event), referral
 
@@ -258,11 +296,11 @@ class Engine:
             notes.append(f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded")
         purchase.refunded += cut
         still_counts = purchase.amount - purchase.refunded > 0
-        m.purchases.change(purchase.record, cut, still_counts)
+        m.purchases.change(purchase, cut, still_counts)
         m.spend_total -= cut
         if not still_counts:
             m.count_total -= 1
-        target = floor(Fraction(purchase.earned) * Fraction(purchase.refunded) / Fraction(purchase.amount)) if purchase.amount else 0
+        target = _share(purchase.earned, purchase.refunded, purchase.amount) if purchase.amount else 0
         owed = target - purchase.reversed
         if owed > 0:
             purchase.reversed = target
@@ -284,6 +322,10 @@ class Engine:
         used = m.redemptions.get(reward.id, 0)
         if reward.limit is not None and used >= reward.limit:
             raise Rejected("limit_reached", f"{reward.id} may be redeemed {reward.limit} time(s) per member")
+        if reward.per_period:
+            hit = limits.reached(m.uses.get(id(reward), ()), None, reward.per_period, event.at, self.settings)
+            if hit is not None:
+                raise Rejected("limit_reached", f"{reward.id} may be redeemed {hit.describe(self.tz)}")
         if m.balance < reward.cost:
             raise Rejected("insufficient_points", f"{reward.id} costs {reward.cost:,} points; the balance is {m.balance:,}")
         redeem_ctx = RedeemContext(m.id, event.id, event.at.astimezone(self.tz), reward.id, event.fingerprint or event.id)
@@ -291,6 +333,8 @@ class Engine:
                                      lambda: reward.kind.redeem(reward.params, redeem_ctx))
         self._debit(m, event, reward.cost, reward.source.label, f"redeemed {reward.id} \"{reward.title}\"", entries)
         m.redemptions[reward.id] = used + 1
+        if reward.per_period:
+            limits.record(m.uses.setdefault(id(reward), []), event.at)
         return (effect,), None
 
     def _on_claim(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
@@ -311,58 +355,74 @@ class Engine:
 
     # --- earning ------------------------------------------------------------------------
 
-    def _earn_points(self, m: Member, event: Event, ctx: Context, entries: list[Entry]) -> tuple[int, Lot | None]:
-        """Step 3: matching earn rules, each rounded down, times the bonuses, rounded down, within the caps."""
-        key = (event.type, event.name if event.type == "event" else None)
-        day = ctx.date
+    def _earn_points(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
+                     notes: list[str]) -> tuple[int, Lot | None]:
+        """Step 3: matching earn rules within their limits, each rounded down, times the bonuses, rounded down,
+        within the caps."""
+        plan = self._named.get(event.name) if event.type == "event" else self._plans.get(event.type)
+        if plan is None:
+            return 0, None
+        day = ctx.date if plan.dated else None
         total = 0
-        why: list[str] = []
+        why: list[Reason] = []  # put into words only when read (Entry.why)
         labels: list[str] = []
-        for rule in self._earn.get(key, ()):
+        used: list[EarnRule] = []  # limited rules that gave points: each is a use once the event earns
+        for rule in plan.earn:
             if rule.during is not None and day not in rule.during:
                 continue
             if rule.when is not None and not rule.when(ctx, m, None):
                 continue
-            points, detail = rule.points_of(ctx, m)
+            points, base = rule.points_of(ctx, m)
             if points:
+                if rule.limited:
+                    hit = limits.reached(m.uses.get(id(rule.rule), ()), rule.rule.limit, rule.rule.per_period,
+                                         event.at, self.settings)
+                    if hit is not None:
+                        notes.append(f"{rule.label} gave no points: limit reached ({hit.describe(self.tz)})")
+                        continue
+                    used.append(rule.rule)
                 total += points
                 labels.append(rule.label)
-                why.append(f"+{points:,}: {rule.label}, {detail}")
+                why.append((rule.reason, points, base))
         num = den = 1  # the product of the matching bonus factors, as a fraction in whole numbers
-        for bonus in self._bonus.get(key, ()):
+        for bonus in plan.bonuses:
             if bonus.during is not None and day not in bonus.during:
                 continue
             if bonus.when is not None and not bonus.when(ctx, m, None):
                 continue
-            num *= bonus.factor.numerator
-            den *= bonus.factor.denominator
-            why.append(f"×{_show(bonus.factor)}: {bonus.source.label}")
+            num *= bonus.num
+            den *= bonus.den
+            why.append(bonus.reason)
         if num != den and total:
             total = total * num // den
-        for k, cap in enumerate(self.program.caps):
-            room = max(0, cap.points - m.cap_sums[k])
-            if total > room:
-                why.append(f"capped at {room:,} by {cap.source.label} ({m.cap_sums[k]:,} of {cap.points:,} "
-                           f"already earned in {cap.window})")
-                total = room
+        caps = self.program.caps
+        if caps and total > 0:  # nothing earned is within every cap
+            m.earnings.advance(event.at)
+            for k, cap in enumerate(caps):
+                room = max(0, cap.points - m.cap_sums[k])
+                if total > room:
+                    why.append((_CAPPED, room, cap.source.label, m.cap_sums[k], cap.points, cap.window))
+                    total = room
         if total <= 0:
             return 0, None
-        return total, self._credit(m, event, total, ", ".join(labels), why, entries)
+        for rule in used:
+            limits.record(m.uses.setdefault(id(rule), []), event.at)
+        return total, self._credit(m, event, ctx, total, ", ".join(labels), why, entries)
 
-    def _credit(self, m: Member, event: Event, points: int, rule: str, why: list[str], entries: list[Entry]) -> Lot:
-        expiry = self.program.expiry
-        expires_at = expiry.after.after(event.at, self.settings) if expiry else None
+    def _credit(self, m: Member, event: Event, ctx: Context, points: int, rule: str, why: list[Reason],
+                entries: list[Entry]) -> Lot:
+        expires_at = self._expires(ctx) if self._expires is not None else None
         debt = -m.balance if m.balance < 0 else 0
         if debt:
-            why.append(f"{min(debt, points):,} repay the negative balance")
+            why.append((_REPAID, min(debt, points)))
         lot = Lot(event.id, event.at, expires_at, points, max(0, points - debt))
         if lot.remaining:
             _insert_lot(m.lots, lot)
         m.balance += points
         m.earned += points
-        m.earnings.add(Record(event.at, points))
-        m.earnings.advance(event.at)
-        entries.append(Entry(m.id, event.at, "earn", points, event.id, rule, tuple(why)))
+        if self.program.caps:  # only caps read the earnings windows
+            m.earnings.add(lot)
+        entries.append(Entry(m.id, event.at, "earn", points, event.id, rule, why))
         return lot
 
     def _referral(self, m: Member, purchase: Event) -> Event:
@@ -371,10 +431,8 @@ class Engine:
                      fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
 
     def _perks(self, m: Member, event: Event) -> tuple[Effect, ...]:
-        if m.tier is None or not self._perk_effects:
-            return ()
-        return tuple(Effect(kind, m.id, event.id, data, plugin)
-                     for rank, kind, data, plugin in self._perk_effects if m.tier >= rank)
+        perks = self._perks_at[m.tier] if m.tier is not None else ()
+        return tuple(Effect(kind, m.id, event.id, data, plugin) for kind, data, plugin in perks) if perks else ()
 
     # --- debits -------------------------------------------------------------------------
 
@@ -414,7 +472,7 @@ class Engine:
         if not tiers or m.tier is None:
             return
         qualified = 0
-        for tier in reversed(tiers[1:]):
+        for tier in self._ladder:
             try:
                 holds = tier.condition(ctx, m, None)
             except EvaluationError as err:
@@ -454,12 +512,37 @@ class Engine:
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
 
 
-def _cutoff(window: Duration, settings: Settings) -> Callable[[datetime], datetime]:
+def _cutoff(window: Duration, settings: Settings) -> Cutoff:
     """Where a window starts for an instant t: a fixed span for days and weeks, the calendar for months."""
     if window.unit in ("days", "weeks"):
-        span = timedelta(days=window.count * (7 if window.unit == "weeks" else 1))
-        return lambda t: t - span
+        return timedelta(days=window.count * (7 if window.unit == "weeks" else 1))
     return lambda t: window.before(t, settings)
+
+
+class _Plan:
+    """What one kind of event earns by: its earn rules and bonuses in rulebook order, looked up once per event."""
+
+    __slots__ = ("earn", "bonuses", "dated")
+
+    def __init__(self, earn: tuple[_Earning, ...], bonuses: tuple[_Bonus, ...]) -> None:
+        self.earn, self.bonuses = earn, bonuses
+        self.dated = any(rule.during is not None for rule in (*earn, *bonuses))  # so the local date is needed
+
+
+def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context], datetime] | None:
+    """When the points an event earns expire, as a function made once (what `Duration.after` works out per call).
+
+    Days and weeks are a fixed span after the event. Months and years keep the wall-clock time on the
+    rulebook calendar, so they start from the event's local time, which the rules may already have asked for.
+    """
+    if expiry is None:
+        return None
+    after = expiry.after
+    if after.unit in ("days", "weeks"):
+        span = timedelta(days=after.count * (7 if after.unit == "weeks" else 1))
+        return lambda ctx: ctx.at.astimezone(timezone.utc) + span
+    calendar, tz = settings.calendar, settings.tz
+    return lambda ctx: add_duration(ctx.local, after.count, after.unit, calendar, tz)
 
 
 def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any, ...]]:
@@ -469,41 +552,71 @@ def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any,
     return {key: tuple(value) for key, value in grouped.items()}
 
 
+# Reasons, as templates of the figures an entry keeps (ledger.Reason):
+_CAPPED = "capped at {:,} by {} ({:,} of {:,} already earned in {})"  # room, cap, earned in its window, cap, window
+_REPAID = "{:,} repay the negative balance"  # points
+_EXPIRED = "{:,} of the {:,} points earned by {} expired"  # points left, points earned, the earning event
+
+
+def _literal(text: str) -> str:
+    """`text` as part of a `str.format` template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+class _Bonus:
+    """A bonus rule made ready for the hot path: its factor as two integers, its reason written once."""
+
+    __slots__ = ("trigger", "during", "when", "num", "den", "reason")
+
+    def __init__(self, bonus: BonusRule) -> None:
+        self.trigger, self.during, self.when = bonus.trigger, bonus.during, bonus.when
+        self.num, self.den = bonus.factor.numerator, bonus.factor.denominator
+        self.reason = (_literal(f"×{_show(bonus.factor)}: {bonus.source.label}"),)
+
+
 class _Earning:
-    """An earn rule made ready for the hot path: its rate as two integers, its text written once."""
+    """An earn rule made ready for the hot path: its rate as two integers, its reason a template written once."""
 
     __slots__ = ("rule", "label", "during", "when", "trigger", "per", "items", "per_item",
-                 "num", "den", "flat", "rate")
+                 "num", "den", "flat", "reason", "limited")
 
     def __init__(self, rule: EarnRule) -> None:
         self.rule, self.label, self.trigger = rule, rule.source.label, rule.trigger
+        self.limited = rule.limited  # read once: a property costs a call on every matching event
         self.during, self.when, self.per, self.items, self.per_item = rule.during, rule.when, rule.per, rule.items, rule.per_item
         per = Fraction(rule.per) if rule.per is not None else Fraction(1)
         # points × base / per, rounded down, is (base × num) // den in whole numbers
         self.num = rule.points.numerator * per.denominator
         self.den = rule.points.denominator * per.numerator
         self.flat = floor(rule.points)
-        self.rate = _show(rule.points)
+        # the reason, given the points and the base they were counted on (None for a flat rule)
+        rate, label = _show(rule.points), _literal(rule.source.label)
+        if rule.per is not None:
+            what = "the purchase" if rule.items is None else "matching items"
+            self.reason = f"+{{:,}}: {label}, {rate} per {rule.per:,} on {{:,}} of {what}"
+        elif rule.per_item is not None:
+            self.reason = f"+{{:,}}: {label}, {rate} per item × {{:,}} items"
+        else:
+            self.reason = f"+{{:,}}: {label}, {_literal(rule.source.text)}"
 
-    def points_of(self, ctx: Context, m: Member) -> tuple[int, str]:
+    def points_of(self, ctx: Context, m: Member) -> tuple[int, int | Decimal | None]:
+        """The points this rule gives for the event, and the amount or units they were counted on."""
         if self.per is not None:
-            if self.items is None:
-                base, what = ctx.amount or 0, "the purchase"
-            else:
-                base = sum((item.total for item in ctx.items if self.items(ctx, m, item)), 0)
-                what = "matching items"
-            return _scaled(base, self.num, self.den), f"{self.rate} per {self.per:,} on {base:,} of {what}"
-        if self.per_item is not None:
-            units = sum((item.qty for item in ctx.items if self.per_item(ctx, m, item)), 0)
-            return _scaled(units, self.num, self.den), f"{self.rate} per item × {units:,} items"
-        return self.flat, self.rule.source.text
+            base = (ctx.amount or 0) if self.items is None else self.items(ctx, m)
+        elif self.per_item is not None:
+            base = self.per_item(ctx, m)
+        else:
+            return self.flat, None
+        # floor(base × num / den), exactly: in whole numbers when base is whole, through Fraction for a Decimal
+        points = base * self.num // self.den if isinstance(base, int) else floor(Fraction(base) * self.num / self.den)
+        return points, base
 
 
-def _scaled(base: int | Decimal, num: int, den: int) -> int:
-    """floor(base × num / den), exactly, whether base is whole or a Decimal."""
-    if isinstance(base, int):
-        return base * num // den
-    return floor(Fraction(base) * num / den)
+def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:
+    """floor(points × part / whole), exactly: in whole numbers when the amounts are whole, through Fraction if not."""
+    if isinstance(part, int) and isinstance(whole, int):
+        return points * part // whole
+    return floor(Fraction(points) * Fraction(part) / Fraction(whole))
 
 
 def _insert_lot(lots: list[Lot], lot: Lot) -> None:

@@ -2,54 +2,92 @@
 
 Entries are append-only facts; a correction is a new entry, never an edit. Each
 names the event and the rule it came from, and carries what is needed to explain
-it in words, formatted only when someone asks (`explain`), so the hot path never
-builds text.
+it in words. Earnings and expiries, nearly all the entries of a run, keep that as
+figures and format it only when someone asks (`why`, `explain`), so the hot path
+builds no text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from rules_engine.events import Event
 from rules_engine.plugins.registry import Effect
+from rules_engine.windows import Record
 
 EntryKind = Literal["earn", "redeem", "expire", "reverse"]
 Status = Literal["applied", "duplicate", "conflict", "rejected", "invalid", "failed"]
+Reason = tuple[Any, ...]  # a `str.format` template and the figures it takes, in order
 
 
-class Lot:
-    """Points earned by one event, spent and expired independently of other lots."""
+class Lot(Record):
+    """Points earned by one event, spent and expired independently of other lots.
 
-    __slots__ = ("event", "at", "expires_at", "points", "remaining")
+    A lot is also the entry its points make in the earnings windows that caps read (`value`
+    is the points earned), so that an earning keeps one object rather than two.
+    """
+
+    __slots__ = ("event", "expires_at", "points", "remaining")
 
     def __init__(self, event: str, at: datetime, expires_at: datetime | None, points: int, remaining: int) -> None:
+        self.at, self.value, self.counts = at, points, True  # as Record.__init__ would, without the call
         self.event = event
-        self.at = at
         self.expires_at = expires_at
         self.points = points
         self.remaining = remaining
 
 
-@dataclass(frozen=True, slots=True)
 class Entry:
-    """One signed movement of a member's points. `lots` lists the lots a debit consumed."""
+    """One signed movement of a member's points. `lots` lists the lots a debit consumed.
 
-    member: str
-    at: datetime
-    kind: EntryKind
-    points: int
-    event: str
-    rule: str
-    why: tuple[str, ...] = ()
-    lots: tuple[tuple[str, int], ...] = ()
+    `why` may be given as a list of `(template, figures…)` reasons rather than as text,
+    formatted (`template.format(*figures)`) on the first read: a simulation writes millions
+    of entries and explains a handful, and formatting was a sixth of the cost of a simple
+    purchase. An entry is never changed once made; it is a plain slotted class rather than
+    a frozen dataclass only because a frozen one pays a call per field when it is built.
+    """
+
+    __slots__ = ("member", "at", "kind", "points", "event", "rule", "lots", "_why")
+
+    def __init__(self, member: str, at: datetime, kind: EntryKind, points: int, event: str, rule: str,
+                 why: tuple[str, ...] | list[Reason] = (), lots: tuple[tuple[str, int], ...] = ()) -> None:
+        self.member = member
+        self.at = at
+        self.kind = kind
+        self.points = points
+        self.event = event
+        self.rule = rule
+        self.lots = lots
+        self._why = why
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        why = self._why
+        if isinstance(why, list):
+            why = self._why = tuple(template.format(*figures) for template, *figures in why)
+        return why
 
     def explain(self) -> str:
         """The signed points and why, without saying the total twice when one reason already starts with it."""
+        why = self.why
         total = f"{'+' if self.points >= 0 else '−'}{abs(self.points):,}"
-        reason = "; ".join(self.why) if self.why else self.rule
-        return reason if reason.startswith(f"{total}:") and len(self.why) == 1 else f"{total}: {reason}"
+        reason = "; ".join(why) if why else self.rule
+        return reason if reason.startswith(f"{total}:") and len(why) == 1 else f"{total}: {reason}"
+
+    def _fields(self) -> tuple[object, ...]:
+        return self.member, self.at, self.kind, self.points, self.event, self.rule, self.why, self.lots
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Entry) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("member", "at", "kind", "points", "event", "rule", "why", "lots")
+        return f"Entry({', '.join(f'{name}={value!r}' for name, value in zip(names, self._fields()))})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +99,12 @@ class TierChange:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
-    """Everything one event did. A refused event has a reason, and only the expiries its catch-up found due."""
+    """Everything one event did. A refused event has a reason, and only the expiries its catch-up found due.
+
+    Never changed once made, like an entry, and not frozen for the same reason: one is built for every event.
+    """
 
     event: Event
     status: Status

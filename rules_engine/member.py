@@ -20,7 +20,7 @@ class Member:
         "id", "attrs", "enrolled_at", "signed_up", "referred_by", "tier", "qualified_at",
         "balance", "lots", "earned", "redeemed", "expired", "reversed",
         "spend_total", "count_total", "purchases_seen", "redemptions",
-        "purchases", "spend_windows", "count_windows", "earnings", "cap_sums",
+        "purchases", "spend_windows", "count_windows", "earnings", "cap_sums", "uses",
     )
 
     def __init__(self, member_id: str, at: datetime, purchases: Windows, earnings: Windows, base_tier: int | None) -> None:
@@ -46,8 +46,14 @@ class Member:
         self.count_windows = purchases.counts
         self.earnings = earnings
         self.cap_sums = earnings.sums
+        # When the member used each limited earn rule and each reward limited per period (rules_engine/limits.py),
+        # in time order; keyed by id() of the compiled rule, since labels may repeat.
+        self.uses: dict[int, list[datetime]] = {}
 
     def advance(self, t: datetime) -> None:
-        """Bring every rolling window to instant t."""
+        """Bring the purchase windows, which conditions read, to instant t.
+
+        The earnings windows serve only the caps, so the engine brings them forward when it
+        checks one rather than at every event.
+        """
         self.purchases.advance(t)
-        self.earnings.advance(t)

@@ -22,6 +22,8 @@ Amount = int | Decimal
 
 # A condition reads the event context `e`, the member `m` and, for item conditions, the item `i`.
 Condition = Callable[[Any, Any, Any], bool]
+# What an earn rule counts on the items of `e` for member `m`: the line totals or the units of the matching ones.
+Measure = Callable[[Any, Any], Amount]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +72,35 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodLimit:
+    """At most `count` uses of a rule by one member in any span of `window` (see rules_engine/limits.py)."""
+
+    count: int
+    window: Duration
+
+
+@dataclass(frozen=True, slots=True)
 class EarnRule:
-    """`per` set: points × amount / per (over matching items if `items`); `per_item`: points × matching units; else flat."""
+    """`per` set: points × amount / per (or × `items`, the total of the matching items); `per_item`: points × the
+    matching units it counts; else flat. Both measures are compiled with their item condition inside.
+
+    `limit` (ever) and `per_period` bound how often the rule may add points for one member.
+    """
 
     source: Source
     points: Fraction
     trigger: Trigger
     per: Amount | None = None
-    items: Condition | None = None
-    per_item: Condition | None = None
+    items: Measure | None = None
+    per_item: Measure | None = None
     when: Condition | None = None
     during: Period | None = None
+    limit: int | None = None
+    per_period: tuple[PeriodLimit, ...] = ()
+
+    @property
+    def limited(self) -> bool:
+        return self.limit is not None or bool(self.per_period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +142,8 @@ class RewardRule:
     kind: RewardType
     params: Any
     when: Condition | None = None
-    limit: int | None = None
+    limit: int | None = None  # successful redemptions per member, ever
+    per_period: tuple[PeriodLimit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

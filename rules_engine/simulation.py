@@ -52,9 +52,11 @@ class Report:
 
 
 def simulate(program: Program, events: Iterable[Event], as_of: datetime | None = None,
-             follow: Iterable[str] = ()) -> Report:
+             follow: Iterable[str] = (), engine: Engine | None = None) -> Report:
+    """`engine`, a fresh one of `program` when not given, is left as the run ends: analyses that need more than
+    the report's figures (rules_engine/fraud.py) read its members and purchases."""
     ordered = sorted(events, key=lambda e: e.at)
-    engine = Engine(program)
+    engine = engine or Engine(program)
     follow = set(follow)
     followed: dict[str, list[Outcome]] = {member: [] for member in follow}
     status: Counter[str] = Counter()

@@ -13,11 +13,13 @@ needed again (a purchase's entry is held by the engine for refunds anyway).
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Callable
 
-Cutoff = Callable[[datetime], datetime]  # t -> the instant at or before which entries leave the window
+# Where a window starts for an instant t: entries at or before it have left. A fixed span back from t
+# (days, weeks) is given as the span itself, which is cheaper to apply than a call; a calendar one as t -> instant.
+Cutoff = timedelta | Callable[[datetime], datetime]
 
 
 class Record:
@@ -50,44 +52,58 @@ class Windows:
         self._dirty = False
 
     def add(self, record: Record) -> None:
+        """One more entry. Windows that already reach its time count it at once, so no `advance` is needed after."""
         if not self.cutoffs:  # nothing reads this log
             return
-        if record.at == self.t and self.end == len(self.log) and not self._dirty:
+        log = self.log
+        if record.at == self.t and self.end == len(log) and not self._dirty:
             # The windows already end at this instant: the record joins every one of them now.
-            self.log.append(record)
+            log.append(record)
             self.end += 1
-            for k in range(len(self.cutoffs)):
-                self.sums[k] += record.value
-                self.counts[k] += record.counts
+            sums, counts, value, counted = self.sums, self.counts, record.value, record.counts
+            for k in range(len(sums)):
+                sums[k] += value
+                counts[k] += counted
             return
-        if not self.log or record.at >= self.log[-1].at:
-            self.log.append(record)
+        if not log or record.at >= log[-1].at:
+            log.append(record)
         else:
-            insort(self.log, record)
+            insort(log, record)
             self._dirty = True
+        if self.t is not None and record.at <= self.t:  # late: it belongs in the windows as they stand
+            self.advance(self.t)
 
     def advance(self, t: datetime) -> None:
         """Make `sums` and `counts` describe the windows ending at `t`."""
-        if not self.cutoffs or (t == self.t and self.end == len(self.log) and not self._dirty):
+        if not self.cutoffs:
             return
-        if self.t is None or t < self.t or self._dirty:
-            self._rebuild(t)
+        if self._dirty or self.t is None or t < self.t:
+            if self.t is None and not self.log:  # a new member: every window is still the empty one it began as
+                self.t = t
+            else:
+                self._rebuild(t)
             return
         log, end = self.log, self.end
-        while end < len(log) and log[end].at <= t:
+        size = len(log)
+        if t == self.t and end == size:  # nothing has moved
+            return
+        sums, counts, starts = self.sums, self.counts, self.starts
+        while end < size and log[end].at <= t:
             record = log[end]
-            for k in range(len(self.cutoffs)):
-                self.sums[k] += record.value
-                self.counts[k] += record.counts
+            for k in range(len(sums)):
+                sums[k] += record.value
+                counts[k] += record.counts
             end += 1
         self.end = end
         for k, cutoff in enumerate(self.cutoffs):
-            limit, start = cutoff(t), self.starts[k]
+            limit = t - cutoff if isinstance(cutoff, timedelta) else cutoff(t)  # _limit, inline on the hot path
+            start = starts[k]
             while start < end and log[start].at <= limit:
-                self.sums[k] -= log[start].value
-                self.counts[k] -= log[start].counts
+                record = log[start]
+                sums[k] -= record.value
+                counts[k] -= record.counts
                 start += 1
-            self.starts[k] = start
+            starts[k] = start
         self.t = t
 
     def change(self, record: Record, delta: int | Decimal, still_counts: bool) -> None:
@@ -98,7 +114,7 @@ class Windows:
         if self.t is None:
             return
         for k, cutoff in enumerate(self.cutoffs):
-            if cutoff(self.t) < record.at <= self.t:
+            if _limit(cutoff, self.t) < record.at <= self.t:
                 self.sums[k] -= delta
                 self.counts[k] += int(still_counts) - int(counted_before)
 
@@ -113,10 +129,14 @@ class Windows:
         log = self.log
         self.end = bisect_right([r.at for r in log], t)
         for k, cutoff in enumerate(self.cutoffs):
-            limit = cutoff(t)
+            limit = _limit(cutoff, t)
             start = bisect_right([r.at for r in log[: self.end]], limit)
             self.starts[k] = start
             self.sums[k] = sum((r.value for r in log[start:self.end]), 0)
             self.counts[k] = sum(r.counts for r in log[start:self.end])
         self.t = t
         self._dirty = False
+
+
+def _limit(cutoff: Cutoff, t: datetime) -> datetime:
+    return t - cutoff if isinstance(cutoff, timedelta) else cutoff(t)

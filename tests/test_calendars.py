@@ -140,6 +140,19 @@ def test_adding_a_month_keeps_the_local_time_of_day() -> None:
     assert later == tehran(2026, 4, 21, 10, 15)
 
 
+def test_months_keep_which_of_a_repeated_hour_was_meant() -> None:
+    # Summer time ends in Berlin on 26 October both in 2025 and in 2031: 02:00-03:00 comes twice.
+    first = datetime(2025, 10, 26, 2, 30, tzinfo=BERLIN)
+    second = datetime(2025, 10, 26, 2, 30, fold=1, tzinfo=BERLIN)
+    assert add_duration(first, 72, "months", "gregorian", BERLIN) == datetime(2031, 10, 26, 0, 30, tzinfo=UTC)
+    assert add_duration(second, 72, "months", "gregorian", BERLIN) == datetime(2031, 10, 26, 1, 30, tzinfo=UTC)
+
+
+def test_a_month_landing_in_the_hour_summer_time_skips_moves_forward_by_the_gap() -> None:
+    later = add_duration(datetime(2026, 1, 29, 2, 30, tzinfo=BERLIN), 2, "months", "gregorian", BERLIN)
+    assert later == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 summer time: 02:30 did not exist
+
+
 def test_months_are_counted_in_the_rulebook_calendar() -> None:
     at = jalali_midnight(1403, 12, 1)  # 2025-02-19
     assert add_duration(at, 1, "months", "jalali", TEHRAN) == tehran(2025, 3, 21)  # 1404-01-01

@@ -453,6 +453,52 @@ def test_duration_hint_suits_its_unit(one) -> None:
     assert one("points expire after 0 months").hint == "for example 6 months"
 
 
+# --- limits on how often a member may use a rule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    'reward r "R" costs 1 point gives free_shipping() limit 0 per member per 30 days',
+    "referrer: earn 200 points on referral limit 0 per 30 days",
+    "earn 5 points on signup limit 1.5 per member",
+])
+def test_a_limit_of_a_reward_or_an_earn_rule_is_a_whole_number_of_at_least_1(one, text: str) -> None:
+    d = one(text)
+    assert (d.message, where(d)[2]) == ("a limit must be a whole number of at least 1", text.split("limit ")[1].split()[0])
+
+
+@pytest.mark.parametrize("window, message", [
+    ("36526 days", "a duration is at most 36,525 days (a century)"),
+    ("101 years", "a duration is at most 100 years (a century)"),
+    ("0 weeks", "a duration is a whole number of at least 1"),
+])
+def test_the_period_of_a_limit_is_a_duration_up_to_a_century(one, window: str, message: str) -> None:
+    d = one(f"earn 200 points on referral limit 3 per {window}")
+    assert (d.message, where(d)) == (message, (1, 41, window))
+
+
+def test_a_second_limit_ever_on_a_reward_points_at_the_second(one) -> None:
+    d = one('reward r "R" costs 1 point gives free_shipping() limit 1 per member limit 2 per member')
+    assert (d.message, where(d)) == ("this rule already has a limit per member", (1, 69, "limit 2 per member"))
+    assert d.hint.startswith("keep one of the two")
+
+
+def test_two_limits_over_one_period_written_differently_are_caught(one) -> None:
+    d = one("earn 200 points on referral limit 1 per 7 days limit 3 per member per 1 week")
+    assert (d.message, where(d)[2]) == ("this rule already has a limit per 7 days, the same period as 1 week",
+                                        "limit 3 per member per 1 week")
+
+
+def test_limits_over_different_periods_go_together(diagnose) -> None:
+    assert diagnose('reward r "R" costs 1 point gives free_shipping() '
+                    'limit 10 per member limit 1 per 1 day limit 4 per 30 days limit 5 per 1 month') == []
+
+
+def test_a_bonus_cannot_have_a_limit_and_the_hint_says_where_to_put_it(one) -> None:
+    d = one("weekend: bonus 2x when weekday == friday limit 1 per 7 days")
+    assert (d.message, where(d)) == ("a bonus cannot have a limit", (1, 42, "limit 1 per 7 days"))
+    assert "put the limit on the earn rule" in d.hint
+
+
 def test_perk_for_an_unknown_tier_suggests_the_nearest(one) -> None:
     d = one(TIERS + "perk gld gives free_shipping()")
     assert (d.message, d.hint, where(d)) == ("unknown tier `gld`", "did you mean `gold`?", (4, 6, "gld"))

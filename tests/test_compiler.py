@@ -104,6 +104,14 @@ def test_money_given_to_a_plugin_is_converted(compile_text) -> None:
     assert program.rewards["r"].params.amount == 50_000
 
 
+def test_limits_compile_to_a_count_ever_and_counts_per_period(compile_text) -> None:
+    program = compile_text('reward r "R" costs 10 points gives free_shipping() limit 1 per 2 weeks limit 5 per member\n'
+                           "friend: earn 200 points on referral limit 3 per member per 1 month")
+    reward, (earn,) = program.rewards["r"], program.earn
+    assert (reward.limit, [(p.count, str(p.window)) for p in reward.per_period]) == (5, [(1, "2 weeks")])
+    assert (earn.limit, [(p.count, str(p.window)) for p in earn.per_period]) == (None, [(3, "1 month")])
+
+
 # --- dates, weekday, hour ---------------------------------------------------------------------------
 
 
@@ -297,6 +305,13 @@ def test_failed_event_leaves_no_trace_in_member_figures(compile_text) -> None:
     program = compile_text("earn 1 point when amount / 0 > 1")
     report = simulate(program, [purchase(500)])
     assert [(m.balance, m.spend_total) for m in report.members] == [(0, 0)]
+
+
+def test_a_failing_item_condition_names_its_rule(compile_text) -> None:
+    # item conditions are compiled into one loop per rule (the sum it counts on), not called item by item
+    program = compile_text("odd: earn 1 point per 100 toman of items where price / (qty - 1) > 5")
+    (outcome,) = outcomes(program, purchase(500, items=(Item(category="x", qty=1, price=500),)))
+    assert (outcome.status, outcome.reason) == ("failed", "rule `odd` (line 1) could not be evaluated: division by zero")
 
 
 def test_unlabelled_failing_rule_is_named_by_its_line(compile_text) -> None:

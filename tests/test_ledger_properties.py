@@ -2,8 +2,8 @@
 
 The streams mix signups (with referrals), purchases with items, partial, full,
 excessive and misdirected refunds, redemptions, custom events, duplicates and
-conflicting repeats, spread over a few months so that caps, expiry and tier grace
-all come into play.
+conflicting repeats, spread over a few months so that caps, expiry, tier grace
+and limits per period all come into play.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ RULEBOOK = """
     first: earn 30 points when first_purchase
     welcome: earn 50 points on signup
     survey: earn 20 points on event "survey_completed"
-    friend: earn 100 points on referral
+    friend: earn 100 points on referral limit 1 per 30 days
     gold_boost: bonus 2x when tier >= gold
     app: bonus 1.5x when channel == "app"
     weekly: cap 400 points per 7 days
@@ -48,6 +48,7 @@ RULEBOOK = """
     small: reward small "Small" costs 40 points gives product(sku: "S")
     big: reward big "Big" costs 300 points gives discount(percent: 10%) when tier >= silver
     once: reward once "Once" costs 20 points gives coupon(amount: 50k) limit 1 per member
+    treat: reward treat "Treat" costs 10 points gives product(sku: "T") limit 1 per 30 days
 """
 
 MEMBERS = ("m1", "m2", "m3", "m4")
@@ -95,7 +96,7 @@ def streams(draw: st.DrawFn) -> list[dict[str, Any]]:
                 attrs["referred_by"] = draw(st.sampled_from(MEMBERS + ("m9",)))
             row |= {"type": "signup", "attrs": attrs}
         elif kind == "redeem":
-            row |= {"type": "redeem", "reward": draw(st.sampled_from(["small", "big", "once", "nope"]))}
+            row |= {"type": "redeem", "reward": draw(st.sampled_from(["small", "big", "once", "treat", "nope"]))}
         else:
             row |= {"type": "event", "name": draw(st.sampled_from(["survey_completed", "other"]))}
         rows.append(row)

@@ -271,14 +271,48 @@ def test_reward_with_when_and_limit() -> None:
                   'when tier >= silver limit 2 per member')
     assert isinstance(reward, ast.Reward)
     assert reward.when is not None and shape(reward.when) == "(tier >= silver)"
-    assert reward.limit is not None and reward.limit.value == 2
+    (limit,) = reward.limits
+    assert (limit.count.value, limit.window) == (2, None)
     assert [a.name for a in reward.gives.args] == ["percent", "max"]
 
 
 def test_reward_limit_may_come_before_when() -> None:
     reward = only('reward r "R" costs 10 points gives free_shipping() limit 1 per member when tier >= gold')
     assert isinstance(reward, ast.Reward)
-    assert reward.limit is not None and reward.when is not None
+    assert reward.limits and reward.when is not None
+
+
+def limit_terms(limit: ast.Limit) -> tuple:
+    """A limit as (count, window count, window unit); no window is a limit ever."""
+    window = limit.window
+    return (limit.count.value, window.count, window.unit) if window else (limit.count.value, None, None)
+
+
+@pytest.mark.parametrize("clause", ["limit 2 per member per 30 days", "limit 2 per 30 days"])
+def test_a_reward_limit_per_period_may_say_per_member_or_not(clause: str) -> None:
+    reward = only(f'reward r "R" costs 10 points gives free_shipping() {clause}')
+    assert isinstance(reward, ast.Reward)
+    assert [limit_terms(x) for x in reward.limits] == [(2, 30, "days")]
+
+
+def test_a_reward_may_have_a_limit_ever_and_a_limit_per_period() -> None:
+    reward = only('reward r "R" costs 10 points gives free_shipping() limit 5 per member when tier >= gold '
+                  'limit 1 per 1 week')
+    assert isinstance(reward, ast.Reward) and reward.when is not None
+    assert [limit_terms(x) for x in reward.limits] == [(5, None, None), (1, 1, "weeks")]
+
+
+def test_an_earn_rule_takes_a_limit_among_its_clauses() -> None:
+    earn = only("referrer: earn 200 points on referral limit 3 per 30 days when points < 10000")
+    assert isinstance(earn, ast.Earn) and earn.trigger is not None and earn.when is not None
+    assert (earn.label, earn.trigger.kind, [limit_terms(x) for x in earn.limits]) == ("referrer", "referral", [(3, 30, "days")])
+
+
+def test_a_limit_clause_spans_its_own_words() -> None:
+    earn = only("earn 5 points on signup limit 1 per member")
+    assert isinstance(earn, ast.Earn)
+    (limit,) = earn.limits
+    assert (limit.span.column, limit.span.end_column) == (25, 43)
 
 
 def test_perk_names_a_tier_and_a_kind() -> None:
@@ -559,6 +593,18 @@ def test_misspelt_keyword_inside_a_statement_is_suggested() -> None:
 
 def test_misspelt_duration_unit_is_suggested() -> None:
     assert diagnostic("cap 10 points per 30 dayz").hint == "did you mean `days`?"
+
+
+def test_a_negative_limit_points_at_the_sign_and_says_how_to_allow_any_number() -> None:
+    d = diagnostic("earn 5 points on referral limit -1 per 30 days")
+    assert (d.message, d.column, d.hint) == (
+        "unexpected `-`; expected a number", 33,
+        "a limit is a whole number of at least 1; to allow any number of uses, leave the limit out")
+
+
+def test_a_period_without_a_count_asks_for_one() -> None:
+    d = diagnostic('reward r "R" costs 1 point gives free_shipping() limit 1 per day')
+    assert (d.message, d.hint) == ("unexpected name `day`; expected `member` or a number", "say how many: `per 1 day`")
 
 
 def test_misspelt_currency_unit_is_suggested() -> None:

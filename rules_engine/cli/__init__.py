@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from rules_engine.cli import design, plugins, store, studio, tui
+from rules_engine.cli import design, plugins, store, studio, suspicious, tui
 
 
 @click.group()
@@ -18,5 +18,6 @@ def main() -> None:
     """Design, check, simulate and apply customer-club rulebooks."""
 
 
-for command in (design.check, design.simulate_command, design.explain, plugins.plugins, tui.tui, *store.COMMANDS, *studio.commands):
+for command in (design.check, design.simulate_command, design.explain, suspicious.suspicious, plugins.plugins, tui.tui,
+                *store.COMMANDS, *studio.commands):
     main.add_command(command)

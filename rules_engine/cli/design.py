@@ -13,6 +13,7 @@ from rules_engine.calendars import parse_timestamp
 from rules_engine.cli import studio
 from rules_engine.dsl.compiler import compile_source
 from rules_engine.dsl.diagnostics import format_all, to_json
+from rules_engine.events import Event
 from rules_engine.plugins.manager import PluginError, default_registry
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
@@ -54,14 +55,24 @@ def _as_of(text: str | None, program: Program) -> datetime | None:
 
 def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] = ()) -> tuple[Program, Report]:
     program = load_program(rulebook)
+    report = simulate(program, read_file(events, program), _as_of(as_of, program), follow)
+    report_problems(report, events)
+    return program, report
+
+
+def read_file(events: str, program: Program) -> tuple[Event, ...]:
+    """The events of a file; rows that cannot be read are listed on stderr with their line."""
     read = read_events(events, program.settings.tz)
     for error in read.errors:
         click.echo(f"{events}:{error.line}: skipped: {error.message}", err=True)
-    report = simulate(program, read.events, _as_of(as_of, program), follow)
+    return read.events
+
+
+def report_problems(report: Report, events: str) -> None:
+    """Events read but refused as invalid, conflicting or failed, on stderr with their line."""
     for problem in report.problems:
         where = f"{events}:{problem.event.line}" if problem.event.line else events
         click.echo(f"{where}: event {problem.event.id} {problem.status}: {problem.reason}", err=True)
-    return program, report
 
 
 @click.command()

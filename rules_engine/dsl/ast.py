@@ -171,6 +171,15 @@ class Trigger:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """`limit N per member` (ever), or `limit N per DURATION` (in any rolling window; `per member` may come first)."""
+
+    count: Number
+    window: Duration | None
+    span: Span
+
+
 # --- statements ----------------------------------------------------------------
 
 
@@ -217,16 +226,20 @@ class Earn:
     trigger: Trigger | None
     when: Expr | None
     during: Period | None
+    limits: tuple[Limit, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Bonus:
+    """`limits` are kept only so that the checker can point at them: a bonus takes none."""
+
     label: str | None
     factor: Number
     trigger: Trigger | None
     when: Expr | None
     during: Period | None
+    limits: tuple[Limit, ...]
     span: Span
 
 
@@ -253,7 +266,7 @@ class Reward:
     cost: Number
     gives: Call
     when: Expr | None
-    limit: Number | None
+    limits: tuple[Limit, ...]
     span: Span
     id_span: Span
 

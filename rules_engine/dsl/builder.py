@@ -157,13 +157,18 @@ class AstBuilder(Transformer_NonRecursive):
         return ("during", children[0], self.at.of_meta(meta))
 
     def limit_clause(self, meta: Meta, children: list) -> tuple:
-        return ("limit", children[0], self.at.of_meta(meta))
+        span = self.at.of_meta(meta)
+        return ("limit", ast.Limit(children[0], children[1], span), span)
 
     def per_money(self, meta: Meta, children: list) -> tuple:
         return ("per", children[0], children[1])
 
     def per_item(self, meta: Meta, children: list) -> tuple:
         return ("per item", None, children[0])
+
+    def _limits(self, clauses: list[tuple]) -> tuple[ast.Limit, ...]:
+        """Every `limit` clause, in order: a rule may hold several, so the checker judges them, not `_clauses`."""
+        return tuple(value for key, value, _ in clauses if key == "limit")
 
     def _clauses(self, clauses: list[tuple], allowed: set[str]) -> dict[str, object]:
         found: dict[str, object] = {}
@@ -202,20 +207,22 @@ class AstBuilder(Transformer_NonRecursive):
     def earn(self, meta: Meta, children: list) -> ast.Earn:
         points, *rest = children
         basis = rest[0] if rest and rest[0][0] in ("per", "per item") else None
-        clauses = self._clauses(rest[1:] if basis else rest, {"on", "when", "during"})
+        parts = rest[1:] if basis else rest
+        clauses = self._clauses(parts, {"on", "when", "during"})
         per = items_where = per_item_where = None
         if basis and basis[0] == "per":
             per, items_where = basis[1], basis[2]
         elif basis:
             per_item_where = basis[2]
         return ast.Earn(None, points, per, items_where, per_item_where, clauses.get("on"),  # type: ignore[arg-type]
-                        clauses.get("when"), clauses.get("during"), self.at.of_meta(meta))  # type: ignore[arg-type]
+                        clauses.get("when"), clauses.get("during"), self._limits(parts),  # type: ignore[arg-type]
+                        self.at.of_meta(meta))
 
     def bonus(self, meta: Meta, children: list) -> ast.Bonus:
         factor, *rest = children
         clauses = self._clauses(rest, {"on", "when", "during"})
         return ast.Bonus(None, factor, clauses.get("on"), clauses.get("when"),  # type: ignore[arg-type]
-                         clauses.get("during"), self.at.of_meta(meta))  # type: ignore[arg-type]
+                         clauses.get("during"), self._limits(rest), self.at.of_meta(meta))  # type: ignore[arg-type]
 
     def cap(self, meta: Meta, children: list) -> ast.Cap:
         return ast.Cap(None, children[0], children[1], self.at.of_meta(meta))
@@ -225,9 +232,9 @@ class AstBuilder(Transformer_NonRecursive):
 
     def reward(self, meta: Meta, children: list) -> ast.Reward:
         rid, title, cost, gives, *rest = children
-        clauses = self._clauses(rest, {"when", "limit"})
+        clauses = self._clauses(rest, {"when"})
         return ast.Reward(None, str(rid), title.value, cost, gives, clauses.get("when"),  # type: ignore[arg-type]
-                          clauses.get("limit"), self.at.of_meta(meta), self.at.of_token(rid))  # type: ignore[arg-type]
+                          self._limits(rest), self.at.of_meta(meta), self.at.of_token(rid))
 
     def perk(self, meta: Meta, children: list) -> ast.Perk:
         tier, gives = children

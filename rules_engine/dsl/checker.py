@@ -171,6 +171,10 @@ class Checker:
             elif isinstance(st, ast.Bonus):
                 self._positive(st.factor, "a bonus factor")
                 self._event_clauses(st.trigger, st.when, st.during)
+                for limit in st.limits:
+                    self.sink.add(limit.span, "a bonus cannot have a limit",
+                                  "a bonus only multiplies what earn rules gave: put the limit on the earn rule, "
+                                  "or cap the points with `cap N points per DURATION`")
             elif isinstance(st, ast.Cap):
                 self._whole(st.points, "a cap")
                 self._duration(st.window)
@@ -182,8 +186,7 @@ class Checker:
                                   "give each reward its own id")
                 rewards[st.id] = st
                 self._whole(st.cost, "a reward's cost")
-                if st.limit is not None:
-                    self._whole(st.limit, "a limit", minimum=1)
+                self._limits(st.limits)
                 self._reward_kind(st.gives)
                 if st.when is not None:
                     self._condition(st.when, "event")
@@ -216,6 +219,24 @@ class Checker:
                 if st.trigger is not None and st.trigger.kind != "purchase":
                     self.sink.add(st.trigger.span, "only purchases have items", "remove the `on …` clause")
         self._event_clauses(st.trigger, st.when, st.during)
+        self._limits(st.limits)
+
+    def _limits(self, limits: tuple[ast.Limit, ...]) -> None:
+        """Each limit is a count of at least 1 over a valid period; two over the same period would hide one."""
+        seen: dict[tuple[Decimal, str] | None, ast.Limit] = {}
+        for limit in limits:
+            self._whole(limit.count, "a limit", minimum=1)
+            if limit.window is not None:
+                self._duration(limit.window)
+            key = _period_key(limit.window)
+            first = seen.setdefault(key, limit)
+            if first is not limit:
+                period = "member" if first.window is None else _written(first.window)
+                again = "member" if limit.window is None else _written(limit.window)
+                same = "" if again == period else f", the same period as {again}"
+                self.sink.add(limit.span, f"this rule already has a limit per {period}{same}",
+                              "keep one of the two (the smaller count decides anyway); limits over different "
+                              "periods may go together, like `limit 1 per 1 day limit 4 per 30 days`")
 
     def _event_clauses(self, trigger: ast.Trigger | None, when: ast.Expr | None, during: ast.Period | None) -> None:
         if when is not None:
@@ -552,6 +573,22 @@ def _a(type_: Type) -> str:
     words = {"number": "a number", "string": "a text", "bool": "true/false", "date": "a date",
              "weekday": "a weekday", "tier": "a tier", "any": "a value"}
     return words.get(type_, f"a list of {type_[5:-1]}s" if type_.startswith("list[") else type_)
+
+
+def _period_key(window: ast.Duration | None) -> tuple[Decimal, str] | None:
+    """The same period however it is written: 7 days is 1 week, 12 months is 1 year; None is ever."""
+    if window is None:
+        return None
+    if window.unit == "weeks":
+        return (window.count * 7, "days")
+    if window.unit == "years":
+        return (window.count * 12, "months")
+    return (window.count, window.unit)
+
+
+def _written(window: ast.Duration) -> str:
+    count = f"{window.count.normalize():f}"
+    return f"{count} {window.unit if count != '1' else window.unit[:-1]}"
 
 
 def _did_you_mean_zone(name: str) -> str:

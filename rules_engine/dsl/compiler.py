@@ -22,8 +22,8 @@ from rules_engine.dsl.names import Resolution
 from rules_engine.dsl.parser import parse
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import (
-    BonusRule, CapRule, Condition, Duration, EarnRule, ExpiryRule, OfferRule, Period, PerkRule, Program,
-    RewardRule, Source, Tier, Trigger,
+    BonusRule, CapRule, Condition, Duration, EarnRule, ExpiryRule, Measure, OfferRule, Period, PeriodLimit, PerkRule,
+    Program, RewardRule, Source, Tier, Trigger,
 )
 from rules_engine import runtime
 
@@ -109,7 +109,7 @@ class _Compiler:
             expiry=expiry,
             rewards={s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
                                       self.registry.reward_types[s.gives.name], self.checked.params[id(s.gives)],
-                                      self._condition(s.when, s), int(s.limit.value) if s.limit else None)
+                                      self._condition(s.when, s), *self._limits(s.limits))
                      for s in st if isinstance(s, ast.Reward)},
             perks=tuple(PerkRule(self._source(s), tier_rank[s.tier], self.registry.reward_types[s.gives.name],
                                  self.checked.params[id(s.gives)]) for s in st if isinstance(s, ast.Perk)),
@@ -139,6 +139,12 @@ class _Compiler:
     def _duration(self, node: ast.Duration) -> Duration:
         return Duration(int(node.count), node.unit)
 
+    def _limits(self, limits: tuple[ast.Limit, ...]) -> tuple[int | None, tuple[PeriodLimit, ...]]:
+        """The limit ever (at most one, by the checker) and the limits per period of a rule."""
+        ever = next((int(x.count.value) for x in limits if x.window is None), None)
+        return ever, tuple(PeriodLimit(int(x.count.value), self._duration(x.window))
+                           for x in limits if x.window is not None)
+
     def _trigger(self, node: ast.Trigger | None) -> Trigger:
         return Trigger(node.kind, node.name) if node else Trigger("purchase")
 
@@ -148,15 +154,18 @@ class _Compiler:
         return Period(self.checked.dates[id(node.start)], self.checked.dates[id(node.end)])
 
     def _earn(self, s: ast.Earn) -> EarnRule:
+        limit, per_period = self._limits(s.limits)
         return EarnRule(
             source=self._source(s),
             points=Fraction(s.points.value),
             trigger=self._trigger(s.trigger),
             per=money_value(s.per, self.settings.currency) if s.per is not None else None,
-            items=self._condition(s.items_where, s),
-            per_item=self._condition(s.per_item_where, s),
+            items=self._item_sum(s.items_where, s, units=False),
+            per_item=self._item_sum(s.per_item_where, s, units=True),
             when=self._condition(s.when, s),
             during=self._period(s.during),
+            limit=limit,
+            per_period=per_period,
         )
 
     def _bonus(self, s: ast.Bonus) -> BonusRule:
@@ -170,16 +179,44 @@ class _Compiler:
             return None
         constants: dict[str, Any] = {}
         body = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
-        # def condition(e, m, i): try: return BODY / except EvaluationError as err: raise _fail(err) from err
-        # (a `try` costs nothing until something raises, and the error then names its rule).
+        return self._function("condition", ("e", "m", "i"), [py.Return(body)], st, constants)
+
+    def _item_sum(self, expr: ast.Expr | None, st: ast.Statement, units: bool) -> Measure | None:
+        """What an earn rule counts over the items matching `expr`: their line totals (price × qty), or their units.
+
+        One compiled loop with the condition written inside it, so that a purchase costs one
+        call per rule rather than one per item and rule.
+        """
+        if expr is None:
+            return None
+        constants: dict[str, Any] = {}
+        test = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
+        price_times_qty = py.BinOp(left=_attr("i", "price"), op=py.Mult(), right=_attr("i", "qty"))
+        worth = _attr("i", "qty") if units else price_times_qty
+        # total = 0 / for i in e.items: if TEST: total += WORTH / return total
+        body: list[py.stmt] = [
+            py.Assign(targets=[py.Name(id="total", ctx=py.Store())], value=py.Constant(0)),
+            py.For(target=py.Name(id="i", ctx=py.Store()), iter=_attr("e", "items"), orelse=[], body=[
+                py.If(test=test, orelse=[], body=[
+                    py.AugAssign(target=py.Name(id="total", ctx=py.Store()), op=py.Add(), value=worth)])]),
+            py.Return(py.Name(id="total", ctx=py.Load())),
+        ]
+        return self._function("measure", ("e", "m"), body, st, constants)
+
+    def _function(self, name: str, args: tuple[str, ...], body: list[py.stmt], st: ast.Statement,
+                  constants: dict[str, Any]) -> Any:
+        """def NAME(ARGS): try: BODY / except EvaluationError as err: raise _fail(err) from err
+
+        (a `try` costs nothing until something raises, and the error then names its rule).
+        """
         error = py.Name(id="err", ctx=py.Load())
         handler = py.ExceptHandler(type=py.Name(id="_EvaluationError", ctx=py.Load()), name="err",
                                    body=[py.Raise(exc=_call("_fail", error), cause=error)])
         function = py.FunctionDef(
-            name="condition",
-            args=py.arguments(posonlyargs=[], args=[py.arg("e"), py.arg("m"), py.arg("i")], kwonlyargs=[],
-                              kw_defaults=[], defaults=[]),
-            body=[py.Try(body=[py.Return(body)], handlers=[handler], orelse=[], finalbody=[])],
+            name=name,
+            args=py.arguments(posonlyargs=[], args=[py.arg(a) for a in args], kwonlyargs=[], kw_defaults=[],
+                              defaults=[]),
+            body=[py.Try(body=body, handlers=[handler], orelse=[], finalbody=[])],
             decorator_list=[])
         tree = py.Module(body=[function], type_ignores=[])
         py.fix_missing_locations(tree)
@@ -187,7 +224,7 @@ class _Compiler:
         namespace = {**runtime.HELPERS, **constants, "_EvaluationError": runtime.EvaluationError,
                      "_fail": _failure(st)}
         exec(code, namespace)  # noqa: S102 - a code object we built from checked nodes, not user text
-        return namespace["condition"]
+        return namespace[name]
 
 
 class _ExprCompiler:

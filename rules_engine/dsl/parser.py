@@ -271,6 +271,10 @@ def _acceptable(err: UnexpectedInput) -> set[str]:
 
 
 def _token_hint(tok: Token, accepted: set[str], piece: Piece) -> str | None:
+    if tok.type == "MINUS" and "NUMBER" in accepted and piece.text[:tok.start_pos].rstrip().lower().endswith("limit"):
+        return "a limit is a whole number of at least 1; to allow any number of uses, leave the limit out"
+    if tok.type == "NAME" and "NUMBER" in accepted and tok.lower().rstrip("s") in _UNIT_WORDS:
+        return f"say how many: `per 1 {tok.lower().rstrip('s')}`"
     if tok.type == "NAME" and accepted == {"STRING"}:
         return f'put it in double quotes: "{tok}"'
     if tok.type == "NAME":
@@ -291,6 +295,7 @@ def _describe(tok: Token) -> str:
     return f"`{tok}`"
 
 
+_UNIT_WORDS = ("day", "week", "month", "year")
 _VALUE_START = {"NAME", "NUMBER", "STRING"}
 _OPERATORS = {"PLUS", "TIMES", "_AND", "_OR"}
 

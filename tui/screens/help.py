@@ -26,11 +26,12 @@ label (`coffee: earn …`) that names it in explanations. `[…]` is optional.
 | `bonus 2x [when COND] [during DATE..DATE]` | multiplies what an event earned |
 | `cap N points per 30 days` | the most a member may earn in any such window |
 | `points expire after 6 months` | each earning lapses this long after it was earned |
-| `reward ID "TITLE" costs N points gives TYPE(ARGS) [when COND] [limit N per member]` | something to redeem |
+| `reward ID "TITLE" costs N points gives TYPE(ARGS) [when COND] [limit N per member] [limit N per 7 days]` | something to redeem, at most N times ever or per period |
 | `perk TIER gives TYPE(ARGS)` | a standing benefit of a tier and those above it |
 | `offer "PARTNER:OFFER" [costs N points] [when COND]` | a partner's offer, claimed with a `claim` event |
 
-Earn rules and bonuses also take `when COND` and `during DATE..DATE`. Conditions use
+Earn rules and bonuses also take `when COND` and `during DATE..DATE`; earn rules take
+`limit N per 30 days` too (e.g. referral bonuses). Conditions use
 `== != < <= > >= in not in and or not`, names such as `amount`, `channel`, `weekday`,
 `hour`, `tier`, `spend_90d`, `count_30d`, and money like `250k` or `2m`.
 
