@@ -36,13 +36,22 @@ def dump_event(event: Event) -> str:
 
 
 def load_event(text: str, fingerprint: str) -> Event:
-    record = load(text)
-    items = tuple(Item(sku=i["sku"], category=i["category"], qty=i["qty"], price=i["price"], fields=i["fields"])
-                  for i in record.get("items", ()))
+    """The event `dump_event` wrote, built straight from the parsed JSON.
+
+    Every command starts by loading every stored event, so this is the replay's own
+    cost: only the values an event keeps (fields, attrs, amounts) are frozen and
+    decoded, not the record and item dicts that are read once and dropped.
+    """
+    record = _parse(text)
+    get = record.get
+    items = get("items")
+    fields, attrs = get("fields"), get("attrs")
     return Event(id=record["id"], type=record["type"], member=record["member"], at=datetime.fromisoformat(record["at"]),
-                 amount=record.get("amount"), items=items, fields=record.get("fields", EMPTY),
-                 attrs=record.get("attrs", EMPTY), of=record.get("of"), reward=record.get("reward"),
-                 offer=record.get("offer"), name=record.get("name"), fingerprint=fingerprint)
+                 amount=_thaw(get("amount")),
+                 items=tuple(Item(sku=i["sku"], category=i["category"], qty=_thaw(i["qty"]), price=_thaw(i["price"]),
+                                  fields=_thaw(i["fields"])) for i in items) if items else (),
+                 fields=EMPTY if fields is None else _thaw(fields), attrs=EMPTY if attrs is None else _thaw(attrs),
+                 of=get("of"), reward=get("reward"), offer=get("offer"), name=get("name"), fingerprint=fingerprint)
 
 
 def as_utc(at: datetime | None) -> Any:
@@ -58,7 +67,7 @@ def dump(value: Any) -> str:
 
 def load(text: str) -> Any:
     """The inverse of `dump`, read-only all the way down like the events the readers build."""
-    return _freeze(json.loads(text, object_hook=_decimal))
+    return _thaw(_parse(text))
 
 
 def _plain(value: Any) -> Any:
@@ -79,15 +88,16 @@ def _plain(value: Any) -> Any:
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
 
 
-def _decimal(record: dict[str, Any]) -> Any:
-    if len(record) == 1 and _DECIMAL in record:
-        return Decimal(record[_DECIMAL])
-    return record
+_parse = json.JSONDecoder().decode  # one decoder for all: `json.loads` with a hook builds a new one per call
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, dict):
-        return MappingProxyType({key: _freeze(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(item) for item in value)
+def _thaw(value: Any) -> Any:
+    """What `dump` wrote, from its parsed JSON: decimals decoded, dicts and lists made read-only."""
+    kind = type(value)
+    if kind is dict:
+        if len(value) == 1 and _DECIMAL in value:
+            return Decimal(value[_DECIMAL])
+        return MappingProxyType({key: _thaw(item) for key, item in value.items()})
+    if kind is list:
+        return tuple(_thaw(item) for item in value)
     return value

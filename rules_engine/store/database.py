@@ -73,9 +73,14 @@ def _engine(url: str) -> Engine:
                          f"or postgresql+psycopg://USER@HOST/DATABASE")
     if backend == "postgresql":
         try:
-            return sa.create_engine(parsed, pool_pre_ping=True)
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
         except (sa.exc.NoSuchModuleError, ImportError) as err:
             raise StoreError(f"cannot use {display_url(url)}: {err}; write postgresql+psycopg://...") from err
+        if engine.dialect.driver != "psycopg":  # the writer sends psycopg's binary parameters (%b)
+            engine.dispose()
+            raise StoreError(f"the store talks to PostgreSQL through psycopg, not {engine.dialect.driver}: "
+                             f"write postgresql+psycopg://...")
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": _BUSY_SECONDS})

@@ -18,12 +18,14 @@ run applies.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
 from itertools import islice
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine as Database
@@ -44,6 +46,23 @@ _EVENTS, _REPEATS, _ENTRIES = StoredEvent.__table__, Repeat.__table__, Entry.__t
 _LOTS, _USES, _TIERS = Lot.__table__, LotUse.__table__, TierChange.__table__  # type: ignore[attr-defined]
 _EFFECTS, _REDEMPTIONS = IssuedEffect.__table__, Redemption.__table__  # type: ignore[attr-defined]
 _MEMBERS, _HEAD, _RULEBOOKS = MemberRow.__table__, LedgerHead.__table__, Rulebook.__table__  # type: ignore[attr-defined]
+
+
+# What a batch writes to each table, in the order its row tuples hold the values, and the order the tables
+# are written in: entries, lots and the rest refer to their event, so events go first.
+_COLUMNS: dict[sa.Table, tuple[str, ...]] = {
+    _EVENTS: ("seq", "id", "kind", "parent", "type", "member", "at", "status", "reason", "points", "fingerprint",
+              "payload", "source", "line", "rulebook_id"),
+    _REPEATS: ("seq", "event_id", "fingerprint", "status", "source", "line"),
+    _ENTRIES: ("seq", "n", "member", "at", "kind", "points", "event", "rule", "why", "rulebook_id"),
+    _LOTS: ("event", "seq", "member", "at", "expires_at", "points", "opening"),
+    _USES: ("seq", "n", "k", "lot", "points"),
+    _TIERS: ("seq", "n", "member", "at", "before", "after", "why", "rulebook_id"),
+    _EFFECTS: ("seq", "n", "member", "event", "kind", "plugin", "data", "code"),
+    _REDEMPTIONS: ("seq", "event", "member", "reward", "points"),
+}
+_MEMBER_COLUMNS = ("id", "balance", "tier", "earned", "redeemed", "expired", "reversed", "spend_total", "last_seq")
+_ADVANCE = _HEAD.update().where(_HEAD.c.id == 1).values(last_seq=sa.bindparam("seq"), rulebook_id=sa.bindparam("rulebook"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +99,30 @@ class Summary:
 
 def _nothing(_: object) -> None:
     pass
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while one batch is read, applied, committed and announced.
+
+    A batch keeps its arrivals, outcomes and rows alive until it commits: long enough
+    for the collector to promote them all to its oldest generation, whose size then
+    triggers full collections that scan the whole engine state again and again: about
+    15 % of `apply`'s time. Paused per batch, those objects are freed by their
+    reference counts before the collector sees them, and it runs between batches as
+    usual, on what the engine really keeps. Cyclic garbage waits at most one batch.
+    It is switched back on only by the call that switched it off: a program that keeps
+    it disabled keeps it so, and with batches in several threads it is back on as soon
+    as the batch that paused it ends.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 class Ledger:
@@ -160,11 +203,15 @@ class Ledger:
         """
         summary = Summary()
         stream = iter(arrivals)
-        while chunk := list(islice(stream, batch)):
-            outcomes = self._transaction(lambda writer: [writer.arrive(a) for a in chunk], summary)
-            committed([o for o in outcomes if o is not None])
-            progress(len(chunk))
-        return summary
+        while True:
+            with _collector_paused():
+                chunk = list(islice(stream, batch))
+                if not chunk:
+                    return summary
+                outcomes = self._transaction(lambda writer: [writer.arrive(a) for a in chunk], summary)
+                committed([o for o in outcomes if o is not None])
+                progress(len(chunk))
+                del chunk, outcomes  # freed before the collector is back on, so it never scans them
 
     def close(self, as_of: datetime) -> Summary:
         """The nightly job: expiries and tier changes due by `as_of`, for every member. Running it twice is a no-op.
@@ -184,8 +231,8 @@ class Ledger:
                 writer = _Batch(self, connection, summary)
                 outcomes = work(writer)
                 writer.write()
-                connection.execute(_HEAD.update().where(_HEAD.c.id == 1)
-                                   .values(last_seq=self.seq, rulebook_id=self.rulebook))
+                if (self.seq, self.rulebook) != (head.last_seq, head.rulebook_id):  # a batch of known arrivals writes nothing
+                    connection.execute(_ADVANCE, {"seq": self.seq, "rulebook": self.rulebook})
         except sa.exc.DBAPIError as err:
             self._reset()  # the engine ran events that were not stored: rebuild it from the store next time
             raise StoreError(
@@ -216,16 +263,34 @@ class Ledger:
 
 
 class _Batch:
-    """The rows of one transaction, gathered while the engine runs and written at the end."""
+    """The rows of one transaction, gathered while the engine runs and written at the end.
+
+    A row is a tuple in its table's `_COLUMNS` order, the shape the drivers take: a
+    dict per row cost a dict and then a tuple for every one of the thousands of rows.
+    """
 
     def __init__(self, ledger: Ledger, connection: Connection, summary: Summary) -> None:
         self.ledger = ledger
         self.connection = connection
         self.summary = summary
-        self.rows: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in (
-            _EVENTS, _REPEATS, _ENTRIES, _LOTS, _USES, _TIERS, _EFFECTS, _REDEMPTIONS)}
+        self.rows: dict[sa.Table, list[tuple[Any, ...]]] = {table: [] for table in _COLUMNS}
         self.touched: dict[str, int] = {}
-        self.time = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc  # rows go to the driver as they are
+        self.convert = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc  # rows go to the driver as they are
+        self.times: dict[tuple[datetime, int], Any] = {}
+
+    def time(self, at: datetime | None) -> Any:
+        """`at` as the driver takes it, converted once per instant: an event's time recurs in its entries and lots.
+
+        The key holds `fold` because two times of one zone compare equal without it
+        when they are an hour apart around the end of summer time.
+        """
+        if at is None:
+            return None
+        key = (at, at.fold)
+        converted = self.times.get(key)
+        if converted is None:
+            converted = self.times[key] = self.convert(at)
+        return converted
 
     def arrive(self, arrival: Arrival) -> Outcome | None:
         ledger, event = self.ledger, arrival.event
@@ -267,10 +332,8 @@ class _Batch:
         for outcome in ledger.engine.finish(as_of):
             points += self._outcome(seq, outcome, n)
             self.summary.outcomes.append(outcome)
-        self.rows[_EVENTS].append(dict(
-            seq=seq, id=marker, kind="as_of", parent=None, type="event", member="", at=self.time(as_of), status="applied",
-            reason=None, points=points, fingerprint="", payload=codec.dump({"as_of": as_of}), source=None, line=None,
-            rulebook_id=ledger.rulebook))
+        self.rows[_EVENTS].append((seq, marker, "as_of", None, "event", "", self.time(as_of), "applied", None, points,
+                                   "", codec.dump({"as_of": as_of}), None, None, ledger.rulebook))
         return None
 
     def _repeat(self, arrival: Arrival, known: tuple[str, str | None, int | None]) -> None:
@@ -287,8 +350,7 @@ class _Batch:
         if conflict:
             self.summary.problems.append(Problem(arrival, status, f"event id {event.id} was already applied with different content"))
         self.ledger.repeats.add(key)
-        self.rows[_REPEATS].append(dict(seq=self._next(), event_id=event.id, fingerprint=event.fingerprint,
-                                        status=status, source=arrival.source, line=arrival.line))
+        self.rows[_REPEATS].append((self._next(), event.id, event.fingerprint, status, arrival.source, arrival.line))
         return None
 
     def _record(self, outcome: Outcome, kind: str, arrival: Arrival, parent: int | None) -> None:
@@ -296,50 +358,49 @@ class _Batch:
         seq = self._next()
         ledger.known[event.id] = (event.fingerprint, arrival.source, arrival.line)
         points = self._outcome(seq, outcome, _Counter())
-        self.rows[_EVENTS].append(dict(
-            seq=seq, id=event.id, kind=kind, parent=parent, type=event.type, member=event.member, at=self.time(event.at),
-            status=outcome.status, reason=outcome.reason, points=points, fingerprint=event.fingerprint,
-            payload=codec.dump_event(event), source=arrival.source, line=arrival.line, rulebook_id=ledger.rulebook))
+        self.rows[_EVENTS].append((seq, event.id, kind, parent, event.type, event.member, self.time(event.at),
+                                   outcome.status, outcome.reason, points, event.fingerprint, codec.dump_event(event),
+                                   arrival.source, arrival.line, ledger.rulebook))
         for derived in outcome.derived:
             if derived.status not in ("duplicate", "conflict"):
                 self._record(derived, "derived", Arrival(derived.event), seq)
 
     def _outcome(self, seq: int, outcome: Outcome, n: "_Counter") -> int:
         """Rows for what one outcome did; returns the net points of its entries."""
-        ledger = self.ledger
-        members = ledger.engine.members
-        version = ledger.rulebook
+        members = self.ledger.engine.members
+        version = self.ledger.rulebook
+        time, dump, rows, touched = self.time, codec.dump, self.rows, self.touched
+        entries, uses, lots = rows[_ENTRIES], rows[_USES], rows[_LOTS]
+        event = outcome.event
+        if event.member in members:
+            touched[event.member] = seq
         net = 0
         for entry in outcome.entries:
             k = n.next()
             net += entry.points
-            self.rows[_ENTRIES].append(dict(seq=seq, n=k, member=entry.member, at=self.time(entry.at), kind=entry.kind,
-                                            points=entry.points, event=entry.event, rule=entry.rule,
-                                            why=codec.dump(entry.why), rulebook_id=version))
+            entries.append((seq, k, entry.member, time(entry.at), entry.kind, entry.points, entry.event, entry.rule,
+                            dump(entry.why), version))
             for j, (lot, used) in enumerate(entry.lots):
-                self.rows[_USES].append(dict(seq=seq, n=k, k=j, lot=lot, points=used))
+                uses.append((seq, k, j, lot, used))
+            if entry.member in members:
+                touched[entry.member] = seq
             if entry.kind == "earn":
                 opened = next((lot for lot in reversed(members[entry.member].lots) if lot.event == entry.event), None)
                 if opened is not None:
-                    self.rows[_LOTS].append(dict(event=opened.event, seq=seq, member=entry.member, at=self.time(opened.at),
-                                                 expires_at=self.time(opened.expires_at), points=opened.points,
-                                                 opening=opened.remaining))
+                    lots.append((opened.event, seq, entry.member, time(opened.at), time(opened.expires_at),
+                                 opened.points, opened.remaining))
         for change in outcome.tier_changes:
-            self.rows[_TIERS].append(dict(seq=seq, n=n.next(), member=change.member, at=self.time(change.at),
-                                          before=change.before, after=change.after, why=change.why, rulebook_id=version))
+            rows[_TIERS].append((seq, n.next(), change.member, time(change.at), change.before, change.after, change.why,
+                                 version))
+            if change.member in members:
+                touched[change.member] = seq
         for effect in outcome.effects:
             code = effect.data.get("code")
-            self.rows[_EFFECTS].append(dict(seq=seq, n=n.next(), member=effect.member, event=effect.event_id,
-                                            kind=effect.kind, plugin=effect.plugin, data=codec.dump(effect.data),
-                                            code=str(code) if code is not None else None))
-        event = outcome.event
+            rows[_EFFECTS].append((seq, n.next(), effect.member, effect.event_id, effect.kind, effect.plugin,
+                                   dump(effect.data), str(code) if code is not None else None))
         if outcome.applied and event.type in ("redeem", "claim"):
             spent = -sum(e.points for e in outcome.entries if e.kind == "redeem")
-            self.rows[_REDEMPTIONS].append(dict(seq=seq, event=event.id, member=event.member,
-                                                reward=event.reward or event.offer or "", points=spent))
-        for member in {event.member, *(e.member for e in outcome.entries), *(c.member for c in outcome.tier_changes)}:
-            if member in members:
-                self.touched[member] = seq
+            rows[_REDEMPTIONS].append((seq, event.id, event.member, event.reward or event.offer or "", spent))
         return net
 
     def _next(self) -> int:
@@ -347,37 +408,20 @@ class _Batch:
         return self.ledger.seq
 
     def write(self) -> None:
-        """Insert the gathered rows straight through the driver: SQLAlchemy's per-row parameter handling
-        cost more than the database's own work here."""
-        dialect = self.connection.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        """Send the gathered rows straight through the driver, one statement per table, then the members' figures:
+        SQLAlchemy's per-row parameter handling cost more than the database's own work."""
+        statements = _statements(self.connection.dialect)
         for table, rows in self.rows.items():
-            if not rows:
-                continue
-            columns = list(rows[0])
-            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-            self.connection.exec_driver_sql(sql, [tuple(row.values()) for row in rows])
+            if rows:
+                statements.insert(self.connection, table, rows)
         if self.touched:
-            self._members()
-
-    def _members(self) -> None:
-        program = self.ledger.program
-        members = self.ledger.engine.members
-        rows = []
-        for member_id, seq in self.touched.items():
-            m = members[member_id]
-            rows.append(dict(id=m.id, balance=m.balance, tier=program.tier_name(m.tier), earned=m.earned,
-                             redeemed=m.redeemed, expired=m.expired, reversed=m.reversed,
-                             spend_total=str(m.spend_total), last_seq=seq))
-        dialect = self.connection.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(_MEMBERS)
-        columns = ("balance", "tier", "earned", "redeemed", "expired", "reversed", "spend_total", "last_seq")
-        self.connection.execute(statement.on_conflict_do_update(
-            index_elements=["id"], set_={c: statement.excluded[c] for c in columns}), rows)
+            program, members = self.ledger.program, self.ledger.engine.members
+            figures = []
+            for member_id, seq in self.touched.items():
+                m = members[member_id]
+                figures.append((m.id, m.balance, program.tier_name(m.tier), m.earned, m.redeemed, m.expired,
+                                m.reversed, str(m.spend_total), seq))
+            statements.upsert_members(self.connection, figures)
 
 
 class _Counter:
@@ -396,3 +440,72 @@ class _Counter:
 def _sqlite_time(at: datetime | None) -> str | None:
     """A time in UTC as SQLAlchemy's SQLite DateTime type stores it, so that it reads it back."""
     return None if at is None else codec.as_utc(at).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+class _Statements(Protocol):
+    """How a batch's rows reach one kind of database: one statement per table, each written once per dialect."""
+
+    def insert(self, connection: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None: ...
+
+    def upsert_members(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None: ...
+
+
+_UPDATE_MEMBER = ", ".join(f"{c} = excluded.{c}" for c in _MEMBER_COLUMNS[1:])
+
+
+class _SQLite:
+    """`executemany` of one prepared INSERT per table: sqlite3 binds each tuple as it is, so what is left is
+    SQLite's own work (a multi-row VALUES list measured within the noise of it: SQLite inserts row by row).
+    """
+
+    def __init__(self) -> None:
+        self.inserts = {table: _values_insert(table.name, columns, "?") for table, columns in _COLUMNS.items()}
+        self.members = f"{_values_insert(_MEMBERS.name, _MEMBER_COLUMNS, '?')} ON CONFLICT (id) DO UPDATE SET {_UPDATE_MEMBER}"
+
+    def insert(self, connection: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+        connection.exec_driver_sql(self.inserts[table], rows)
+
+    def upsert_members(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        connection.exec_driver_sql(self.members, rows)
+
+
+class _PostgreSQL:
+    """One INSERT … SELECT FROM unnest(arrays) per table: a batch's rows of a table in one statement.
+
+    `executemany` costs the server a statement per row; this costs one per table and
+    made the writes twice as fast. The arrays go in binary (`%b`): as text, every
+    quote in a JSON payload is escaped and parsed again, which was slower than
+    `executemany`. COPY measured no faster in `apply` (the server's index and foreign
+    key work is the rest), and unlike COPY this is an INSERT that goes through
+    SQLAlchemy like every other statement of the transaction.
+    """
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        self.inserts = {table: _unnest_insert(table, columns, dialect) for table, columns in _COLUMNS.items()}
+        self.members = (f"{_unnest_insert(_MEMBERS, _MEMBER_COLUMNS, dialect)} "
+                        f"ON CONFLICT (id) DO UPDATE SET {_UPDATE_MEMBER}")
+
+    def insert(self, connection: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+        connection.exec_driver_sql(self.inserts[table], tuple(list(column) for column in zip(*rows)))
+
+    def upsert_members(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        connection.exec_driver_sql(self.members, tuple(list(column) for column in zip(*rows)))
+
+
+def _values_insert(table: str, columns: tuple[str, ...], mark: str) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _unnest_insert(table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect) -> str:
+    arrays = ", ".join(f"%b::{table.c[name].type.compile(dialect)}[]" for name in columns)
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+
+
+_BY_DIALECT: dict[str, _Statements] = {}
+
+
+def _statements(dialect: sa.Dialect) -> _Statements:
+    found = _BY_DIALECT.get(dialect.name)
+    if found is None:
+        found = _BY_DIALECT[dialect.name] = _SQLite() if dialect.name == "sqlite" else _PostgreSQL(dialect)
+    return found
