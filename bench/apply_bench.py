@@ -26,6 +26,10 @@ from typing import Callable
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from schemas import create_schema, drop_schema  # noqa: E402
+
 from rules_engine.dsl.compiler import compile_rulebook
 from rules_engine.engine import Engine
 from rules_engine.generate import Plan, write_events
@@ -57,7 +61,7 @@ def main() -> None:
         rows = [("engine only (no store)", _best(args.runs, lambda: _engine(program, events)))]
         targets = [("SQLite", lambda: f"sqlite:///{Path(work) / f'{uuid.uuid4().hex}.db'}", lambda url: None)]
         if args.pg:
-            targets.append(("PostgreSQL", lambda: _schema(args.pg), _drop))
+            targets.append(("PostgreSQL", lambda: create_schema(args.pg, "bench"), drop_schema))
         for name, make, drop in targets:
             applied, reapplied, loaded = [], [], []
             for _ in range(args.runs):
@@ -111,22 +115,6 @@ def _load(url: str, program: Program, text: str) -> float:
         db.dispose()
 
 
-def _schema(base: str) -> str:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    return sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-
-
-def _drop(url: str) -> None:
-    parsed = sa.engine.make_url(url)
-    schema = parsed.query["options"].split("=", 1)[1]
-    engine = sa.create_engine(parsed.difference_update_query(["options"]))
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 if __name__ == "__main__":

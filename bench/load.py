@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 import traceback
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +49,10 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as Database
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from schemas import create_schema, drop_schema  # noqa: E402
 
 from rules_engine.dsl.compiler import compile_rulebook
 from rules_engine.events import Event
@@ -600,22 +603,6 @@ def _sixths(result: Result) -> list[float]:
 # --- the command -------------------------------------------------------------------------------
 
 
-def _pg_schema(base: str) -> str:
-    schema = f"load_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine.dispose()
-    return sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-
-
-def _pg_drop(url: str) -> None:
-    parsed = sa.engine.make_url(url)
-    schema = parsed.query["options"].split("=", 1)[1]
-    engine = sa.create_engine(parsed.difference_update_query(["options"]))
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def main() -> int:
@@ -639,12 +626,12 @@ def main() -> int:
             results.append(run(f"sqlite:///{folder / 'load.db'}", f"sqlite:///{folder / 'replay.db'}", settings,
                                folder, "SQLite"))
         if args.pg:
-            urls = [_pg_schema(args.pg), _pg_schema(args.pg)]
+            urls = [create_schema(args.pg, "load"), create_schema(args.pg, "load")]
             try:
                 results.append(run(urls[0], urls[1], settings, folder, "PostgreSQL"))
             finally:
                 for url in urls:
-                    _pg_drop(url)
+                    drop_schema(url)
     text = "# Sustained concurrent load (bench/load.py)\n\n" + "\n".join(markdown(r) for r in results)
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
