@@ -18,18 +18,17 @@ run applies.
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine as Database
 
+from rules_engine.collector import collector_paused
 from rules_engine.engine import Engine
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
@@ -99,30 +98,6 @@ class Summary:
 
 def _nothing(_: object) -> None:
     pass
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while one batch is read, applied, committed and announced.
-
-    A batch keeps its arrivals, outcomes and rows alive until it commits: long enough
-    for the collector to promote them all to its oldest generation, whose size then
-    triggers full collections that scan the whole engine state again and again: about
-    15 % of `apply`'s time. Paused per batch, those objects are freed by their
-    reference counts before the collector sees them, and it runs between batches as
-    usual, on what the engine really keeps. Cyclic garbage waits at most one batch.
-    It is switched back on only by the call that switched it off: a program that keeps
-    it disabled keeps it so, and with batches in several threads it is back on as soon
-    as the batch that paused it ends.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 class Ledger:
@@ -204,7 +179,7 @@ class Ledger:
         summary = Summary()
         stream = iter(arrivals)
         while True:
-            with _collector_paused():
+            with collector_paused():  # a batch's arrivals, outcomes and rows are freed by their counts
                 chunk = list(islice(stream, batch))
                 if not chunk:
                     return summary
