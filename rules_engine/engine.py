@@ -26,7 +26,7 @@ from rules_engine.ledger import Entry, Lot, Outcome, Reason, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
-from rules_engine.program import BonusRule, Duration, EarnRule, ExpiryRule, Program
+from rules_engine.program import Duration, ExpiryRule, Program
 from rules_engine.runtime import EvaluationError
 from rules_engine.windows import Cutoff, Record, Windows
 
@@ -114,11 +114,8 @@ class Engine:
         self.members: dict[str, Member] = {}
         self.purchases: dict[str, Purchase] = {}
         self.seen: dict[str, str] = {}
-        earn = _by_trigger(_Earning(rule) for rule in program.earn)
-        bonuses = _by_trigger(_Bonus(bonus) for bonus in program.bonuses)
-        plans = {key: _Plan(earn.get(key, ()), bonuses.get(key, ())) for key in earn.keys() | bonuses.keys()}
-        self._plans = {kind: plan for (kind, name), plan in plans.items() if kind != "event"}
-        self._named = {name: plan for (kind, name), plan in plans.items() if kind == "event"}  # custom events
+        self._plans = {kind: plan for (kind, name), plan in program.earning.items() if kind != "event"}
+        self._named = {name: plan for (kind, name), plan in program.earning.items() if kind == "event"}  # custom events
         self._ladder = tuple(reversed(program.tiers[1:]))  # the tiers above the base, highest first
         # the handlers as plain functions: bound methods would make the engine a reference cycle, which keeps all
         # its members alive after it is dropped until Python's cycle collector next walks the whole heap
@@ -362,39 +359,7 @@ class Engine:
         plan = self._named.get(event.name) if event.type == "event" else self._plans.get(event.type)
         if plan is None:
             return 0, None
-        day = ctx.date if plan.dated else None
-        total = 0
-        why: list[Reason] = []  # put into words only when read (Entry.why)
-        labels: list[str] = []
-        used: list[EarnRule] = []  # limited rules that gave points: each is a use once the event earns
-        for rule in plan.earn:
-            if rule.during is not None and day not in rule.during:
-                continue
-            if rule.when is not None and not rule.when(ctx, m, None):
-                continue
-            points, base = rule.points_of(ctx, m)
-            if points:
-                if rule.limited:
-                    hit = limits.reached(m.uses.get(id(rule.rule), ()), rule.rule.limit, rule.rule.per_period,
-                                         event.at, self.settings)
-                    if hit is not None:
-                        notes.append(f"{rule.label} gave no points: limit reached ({hit.describe(self.tz)})")
-                        continue
-                    used.append(rule.rule)
-                total += points
-                labels.append(rule.label)
-                why.append((rule.reason, points, base))
-        num = den = 1  # the product of the matching bonus factors, as a fraction in whole numbers
-        for bonus in plan.bonuses:
-            if bonus.during is not None and day not in bonus.during:
-                continue
-            if bonus.when is not None and not bonus.when(ctx, m, None):
-                continue
-            num *= bonus.num
-            den *= bonus.den
-            why.append(bonus.reason)
-        if num != den and total:
-            total = total * num // den
+        total, labels, why, used = plan.run(ctx, m, ctx.date if plan.dated else None, notes)
         caps = self.program.caps
         if caps and total > 0:  # nothing earned is within every cap
             m.earnings.advance(event.at)
@@ -405,7 +370,7 @@ class Engine:
                     total = room
         if total <= 0:
             return 0, None
-        for rule in used:
+        for rule in used:  # limited rules that gave points: each is a use once the event earns
             limits.record(m.uses.setdefault(id(rule), []), event.at)
         return total, self._credit(m, event, ctx, total, ", ".join(labels), why, entries)
 
@@ -519,16 +484,6 @@ def _cutoff(window: Duration, settings: Settings) -> Cutoff:
     return lambda t: window.before(t, settings)
 
 
-class _Plan:
-    """What one kind of event earns by: its earn rules and bonuses in rulebook order, looked up once per event."""
-
-    __slots__ = ("earn", "bonuses", "dated")
-
-    def __init__(self, earn: tuple[_Earning, ...], bonuses: tuple[_Bonus, ...]) -> None:
-        self.earn, self.bonuses = earn, bonuses
-        self.dated = any(rule.during is not None for rule in (*earn, *bonuses))  # so the local date is needed
-
-
 def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context], datetime] | None:
     """When the points an event earns expire, as a function made once (what `Duration.after` works out per call).
 
@@ -545,71 +500,10 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
     return lambda ctx: add_duration(ctx.local, after.count, after.unit, calendar, tz)
 
 
-def _by_trigger(rules: Iterable[Any]) -> dict[tuple[str, str | None], tuple[Any, ...]]:
-    grouped: dict[tuple[str, str | None], list[Any]] = {}
-    for rule in rules:
-        grouped.setdefault((rule.trigger.kind, rule.trigger.name), []).append(rule)
-    return {key: tuple(value) for key, value in grouped.items()}
-
-
 # Reasons, as templates of the figures an entry keeps (ledger.Reason):
 _CAPPED = "capped at {:,} by {} ({:,} of {:,} already earned in {})"  # room, cap, earned in its window, cap, window
 _REPAID = "{:,} repay the negative balance"  # points
 _EXPIRED = "{:,} of the {:,} points earned by {} expired"  # points left, points earned, the earning event
-
-
-def _literal(text: str) -> str:
-    """`text` as part of a `str.format` template."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-class _Bonus:
-    """A bonus rule made ready for the hot path: its factor as two integers, its reason written once."""
-
-    __slots__ = ("trigger", "during", "when", "num", "den", "reason")
-
-    def __init__(self, bonus: BonusRule) -> None:
-        self.trigger, self.during, self.when = bonus.trigger, bonus.during, bonus.when
-        self.num, self.den = bonus.factor.numerator, bonus.factor.denominator
-        self.reason = (_literal(f"×{_show(bonus.factor)}: {bonus.source.label}"),)
-
-
-class _Earning:
-    """An earn rule made ready for the hot path: its rate as two integers, its reason a template written once."""
-
-    __slots__ = ("rule", "label", "during", "when", "trigger", "per", "items", "per_item",
-                 "num", "den", "flat", "reason", "limited")
-
-    def __init__(self, rule: EarnRule) -> None:
-        self.rule, self.label, self.trigger = rule, rule.source.label, rule.trigger
-        self.limited = rule.limited  # read once: a property costs a call on every matching event
-        self.during, self.when, self.per, self.items, self.per_item = rule.during, rule.when, rule.per, rule.items, rule.per_item
-        per = Fraction(rule.per) if rule.per is not None else Fraction(1)
-        # points × base / per, rounded down, is (base × num) // den in whole numbers
-        self.num = rule.points.numerator * per.denominator
-        self.den = rule.points.denominator * per.numerator
-        self.flat = floor(rule.points)
-        # the reason, given the points and the base they were counted on (None for a flat rule)
-        rate, label = _show(rule.points), _literal(rule.source.label)
-        if rule.per is not None:
-            what = "the purchase" if rule.items is None else "matching items"
-            self.reason = f"+{{:,}}: {label}, {rate} per {rule.per:,} on {{:,}} of {what}"
-        elif rule.per_item is not None:
-            self.reason = f"+{{:,}}: {label}, {rate} per item × {{:,}} items"
-        else:
-            self.reason = f"+{{:,}}: {label}, {_literal(rule.source.text)}"
-
-    def points_of(self, ctx: Context, m: Member) -> tuple[int, int | Decimal | None]:
-        """The points this rule gives for the event, and the amount or units they were counted on."""
-        if self.per is not None:
-            base = (ctx.amount or 0) if self.items is None else self.items(ctx, m)
-        elif self.per_item is not None:
-            base = self.per_item(ctx, m)
-        else:
-            return self.flat, None
-        # floor(base × num / den), exactly: in whole numbers when base is whole, through Fraction for a Decimal
-        points = base * self.num // self.den if isinstance(base, int) else floor(Fraction(base) * self.num / self.den)
-        return points, base
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:
@@ -626,7 +520,3 @@ def _insert_lot(lots: list[Lot], lot: Lot) -> None:
         return
     index = next(i for i, other in enumerate(lots) if other.expires_at is None or other.expires_at > key)
     lots.insert(index, lot)
-
-
-def _show(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"

@@ -22,8 +22,6 @@ Amount = int | Decimal
 
 # A condition reads the event context `e`, the member `m` and, for item conditions, the item `i`.
 Condition = Callable[[Any, Any, Any], bool]
-# What an earn rule counts on the items of `e` for member `m`: the line totals or the units of the matching ones.
-Measure = Callable[[Any, Any], Amount]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +79,9 @@ class PeriodLimit:
 
 @dataclass(frozen=True, slots=True)
 class EarnRule:
-    """`per` set: points × amount / per (or × `items`, the total of the matching items); `per_item`: points × the
-    matching units it counts; else flat. Both measures are compiled with their item condition inside.
+    """`per` set: points × amount / per, or × the line totals of the matching items when `of_items`;
+    `per_item`: points × the matching units; else flat. The conditions are compiled into the trigger's
+    `EarningPlan`, with the other rules of that trigger.
 
     `limit` (ever) and `per_period` bound how often the rule may add points for one member.
     """
@@ -91,9 +90,8 @@ class EarnRule:
     points: Fraction
     trigger: Trigger
     per: Amount | None = None
-    items: Measure | None = None
-    per_item: Measure | None = None
-    when: Condition | None = None
+    of_items: bool = False
+    per_item: bool = False
     during: Period | None = None
     limit: int | None = None
     per_period: tuple[PeriodLimit, ...] = ()
@@ -104,11 +102,25 @@ class EarnRule:
 
 
 @dataclass(frozen=True, slots=True)
+class EarningPlan:
+    """Step 3 for one trigger, up to the caps, as one generated function (rules_engine/dsl/earning.py).
+
+    `run(e, m, day, notes)` gives the points, the labels of the rules that gave them, the reasons
+    (templates and figures, for `Entry.why`) and the limited rules used; `day`, the event's local
+    date, is needed only when the plan is `dated`.
+    """
+
+    run: Callable[[Any, Any, Any, list[str]], tuple[int, list[str], list[tuple[Any, ...]], list["EarnRule"]]]
+    dated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BonusRule:
+    """A factor on what the rules of its trigger gave; its condition is compiled into the trigger's `EarningPlan`."""
+
     source: Source
     factor: Fraction
     trigger: Trigger
-    when: Condition | None = None
     during: Period | None = None
 
 
@@ -176,6 +188,8 @@ class Program:
     perks: tuple[PerkRule, ...]
     offers: dict[str, OfferRule]
     windows: tuple[int, ...]  # the spend_Nd / count_Nd windows conditions read, in days
+    # by trigger (kind, custom event name or None): the earn rules and bonuses that apply, as one function
+    earning: dict[tuple[str, str | None], EarningPlan]
 
     def tier_name(self, rank: int | None) -> str | None:
         return None if rank is None or not self.tiers else self.tiers[rank].name

@@ -282,7 +282,8 @@ def test_a_number_is_not_equal_to_other_text(compile_text) -> None:
 
 
 def test_condition_evaluated_on_stand_ins(compile_text) -> None:
-    when = compile_text('earn 1 point when member.city == "Shiraz" and voucher != "cash"').earn[0].when
+    program = compile_text('reward r "R" costs 1 point gives free_shipping() when member.city == "Shiraz" and voucher != "cash"')
+    when = program.rewards["r"].when
     assert when is not None
     member = SimpleNamespace(attrs={"city": "Shiraz"})
     assert when(SimpleNamespace(fields={}), member, None) is True

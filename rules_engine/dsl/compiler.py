@@ -15,14 +15,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from rules_engine.dsl import ast
+from rules_engine.dsl import ast, earning
 from rules_engine.dsl.checker import Checked, check, money_value
 from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink, lines_of
 from rules_engine.dsl.names import Resolution
 from rules_engine.dsl.parser import parse
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import (
-    BonusRule, CapRule, Condition, Duration, EarnRule, ExpiryRule, Measure, OfferRule, Period, PeriodLimit, PerkRule,
+    BonusRule, CapRule, Condition, Duration, EarnRule, EarningPlan, ExpiryRule, OfferRule, Period, PeriodLimit, PerkRule,
     Program, RewardRule, Source, Tier, Trigger,
 )
 from rules_engine import runtime
@@ -97,13 +97,15 @@ class _Compiler:
         grace = next((self._duration(s.duration) for s in st if isinstance(s, ast.TierGrace)), None)
         expiry = next((ExpiryRule(self._source(s), self._duration(s.after)) for s in st if isinstance(s, ast.Expiry)), None)
         tier_rank = {t.name: t.rank for t in tiers}
+        earn = [(s, self._earn(s)) for s in st if isinstance(s, ast.Earn)]
+        bonuses = [(s, self._bonus(s)) for s in st if isinstance(s, ast.Bonus)]
         return Program(
             settings=self.settings,
             version=hashlib.sha256(self.rulebook.source.encode()).hexdigest(),
             tiers=tiers,
             grace=grace,
-            earn=tuple(self._earn(s) for s in st if isinstance(s, ast.Earn)),
-            bonuses=tuple(self._bonus(s) for s in st if isinstance(s, ast.Bonus)),
+            earn=tuple(rule for _, rule in earn),
+            bonuses=tuple(rule for _, rule in bonuses),
             caps=tuple(CapRule(self._source(s), int(s.points.value), self._duration(s.window))
                        for s in st if isinstance(s, ast.Cap)),
             expiry=expiry,
@@ -117,6 +119,7 @@ class _Compiler:
                                            int(s.cost.value) if s.cost else 0, self._condition(s.when, s))
                     for s in st if isinstance(s, ast.Offer)},
             windows=self.windows,
+            earning=self._earning(earn, bonuses),
         )
 
     # --- statements --------------------------------------------------------------------
@@ -160,48 +163,46 @@ class _Compiler:
             points=Fraction(s.points.value),
             trigger=self._trigger(s.trigger),
             per=money_value(s.per, self.settings.currency) if s.per is not None else None,
-            items=self._item_sum(s.items_where, s, units=False),
-            per_item=self._item_sum(s.per_item_where, s, units=True),
-            when=self._condition(s.when, s),
+            of_items=s.items_where is not None,
+            per_item=s.per_item_where is not None,
             during=self._period(s.during),
             limit=limit,
             per_period=per_period,
         )
 
     def _bonus(self, s: ast.Bonus) -> BonusRule:
-        return BonusRule(self._source(s), Fraction(s.factor.value), self._trigger(s.trigger),
-                         self._condition(s.when, s), self._period(s.during))
+        return BonusRule(self._source(s), Fraction(s.factor.value), self._trigger(s.trigger), self._period(s.during))
+
+    def _earning(self, earn: list[tuple[ast.Earn, EarnRule]],
+                 bonuses: list[tuple[ast.Bonus, BonusRule]]) -> dict[tuple[str, str | None], EarningPlan]:
+        """Per trigger, its earn rules and bonuses in rulebook order, as one generated function."""
+        plans: dict[tuple[str, str | None], tuple[list[earning.EarnPart], list[earning.BonusPart]]] = {}
+        constants: dict[str, Any] = {}  # the namespace of all the plans' functions
+
+        def key(trigger: Trigger) -> tuple[list[earning.EarnPart], list[earning.BonusPart]]:
+            return plans.setdefault((trigger.kind, trigger.name), ([], []))
+
+        for s, rule in earn:
+            items = s.items_where or s.per_item_where
+            key(rule.trigger)[0].append(earning.EarnPart(rule, self._expr(s.when, constants),
+                                                         self._expr(items, constants), _failure(s)))
+        for s, bonus in bonuses:
+            key(bonus.trigger)[1].append(earning.BonusPart(bonus, self._expr(s.when, constants), _failure(s)))
+        return earning.plans(plans, constants, self.settings, self.rulebook.path)
 
     # --- conditions ---------------------------------------------------------------------
+
+    def _expr(self, expr: ast.Expr | None, constants: dict[str, Any]) -> py.expr | None:
+        if expr is None:
+            return None
+        return _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
 
     def _condition(self, expr: ast.Expr | None, st: ast.Statement) -> Condition | None:
         if expr is None:
             return None
         constants: dict[str, Any] = {}
-        body = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
+        body = self._expr(expr, constants)
         return self._function("condition", ("e", "m", "i"), [py.Return(body)], st, constants)
-
-    def _item_sum(self, expr: ast.Expr | None, st: ast.Statement, units: bool) -> Measure | None:
-        """What an earn rule counts over the items matching `expr`: their line totals (price × qty), or their units.
-
-        One compiled loop with the condition written inside it, so that a purchase costs one
-        call per rule rather than one per item and rule.
-        """
-        if expr is None:
-            return None
-        constants: dict[str, Any] = {}
-        test = _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
-        price_times_qty = py.BinOp(left=_attr("i", "price"), op=py.Mult(), right=_attr("i", "qty"))
-        worth = _attr("i", "qty") if units else price_times_qty
-        # total = 0 / for i in e.items: if TEST: total += WORTH / return total
-        body: list[py.stmt] = [
-            py.Assign(targets=[py.Name(id="total", ctx=py.Store())], value=py.Constant(0)),
-            py.For(target=py.Name(id="i", ctx=py.Store()), iter=_attr("e", "items"), orelse=[], body=[
-                py.If(test=test, orelse=[], body=[
-                    py.AugAssign(target=py.Name(id="total", ctx=py.Store()), op=py.Add(), value=worth)])]),
-            py.Return(py.Name(id="total", ctx=py.Load())),
-        ]
-        return self._function("measure", ("e", "m"), body, st, constants)
 
     def _function(self, name: str, args: tuple[str, ...], body: list[py.stmt], st: ast.Statement,
                   constants: dict[str, Any]) -> Any:

@@ -1,0 +1,236 @@
+"""The earn rules and bonuses of one trigger, generated as one Python function.
+
+A purchase in the retail sample rulebook is weighed by six earn rules and four
+bonuses. As separate compiled conditions that took a dozen and a half calls per
+event; as one function written for the rulebook, with every condition and item
+loop inline, it takes one (docs/performance.md). The function does exactly what
+the language reference says of step 3, up to the caps, which the engine applies:
+each rule that holds gives its points rounded down, a limited rule only while its
+limit allows, and the product of the matching bonuses multiplies the sum, rounded
+down once.
+
+The function's text is ours alone: it is written here from fixed fragments that
+name rules by their index, then parsed, and the checked expressions of the
+rulebook (`compiler._ExprCompiler`) are put into the parsed tree where the
+fragments hold a placeholder. Everything a designer wrote (labels, numbers,
+periods, reasons) reaches it as a constant in its namespace, never as code.
+"""
+
+from __future__ import annotations
+
+import ast as py
+from dataclasses import dataclass
+from fractions import Fraction
+from math import floor
+from typing import Any, Callable
+
+from rules_engine import limits, runtime
+from rules_engine.dsl.checker import Settings
+from rules_engine.program import BonusRule, EarnRule, EarningPlan
+
+# What the compiler hands over for each rule: the compiled rule, its condition and item test as Python
+# expressions over `e`, `m` (and `i`), and the function that words an evaluation error as this rule's.
+Fail = Callable[[runtime.EvaluationError], runtime.EvaluationError]
+
+
+@dataclass(frozen=True)
+class EarnPart:
+    rule: EarnRule
+    when: py.expr | None
+    item_test: py.expr | None  # for `of items where` and `per item where`
+    fail: Fail
+
+
+@dataclass(frozen=True)
+class BonusPart:
+    rule: BonusRule
+    when: py.expr | None
+    fail: Fail
+
+
+Trigger = tuple[str, str | None]  # the kind of event, and the name of a custom one
+
+
+def plans(triggers: dict[Trigger, tuple[list[EarnPart], list[BonusPart]]], constants: dict[str, Any],
+          settings: Settings, filename: str) -> dict[Trigger, EarningPlan]:
+    """Each trigger's function: `(e, m, day, notes) -> (points, labels, reasons, limited rules used)`.
+
+    `day` is the event's local date, given only when some rule has a `during` (`dated`).
+    All functions are written into one module and compiled at once, which keeps a
+    rulebook of hundreds of custom events quick to compile.
+    """
+    writer = _Writer(constants)
+    for n, (earn, bonuses) in enumerate(triggers.values()):
+        writer.function(f"plan_{n}")
+        writer.line("total = 0")
+        writer.line("why = []")
+        writer.line("labels = []")
+        writer.line("used = []")
+        for part in earn:
+            _earn_rule(writer, part, settings)
+        writer.line("num = den = 1")
+        for part in bonuses:
+            _bonus(writer, part)
+        writer.line("if num != den and total:")
+        writer.line("    total = total * num // den")
+        writer.line("return total, labels, why, used")
+    functions = writer.compile(filename)
+    return {trigger: EarningPlan(functions[f"plan_{n}"], any(p.rule.during is not None for p in (*earn, *bonuses)))
+            for n, (trigger, (earn, bonuses)) in enumerate(triggers.items())}
+
+
+def _earn_rule(w: _Writer, part: EarnPart, settings: Settings) -> None:
+    rule = part.rule
+    label, reason = w.const(rule.source.label), w.const(_reason(rule))
+    num, den = (w.number(x) for x in _rate(rule))
+    w.line("try:")
+    w.indent += 1
+    tests = []
+    if rule.during is not None:
+        tests.append(f"day in {w.const(rule.during)}")
+    if part.when is not None:
+        tests.append(w.expr(part.when))
+    if tests:
+        w.line(f"if {' and '.join(f'({t})' for t in tests)}:")
+        w.indent += 1
+    if rule.per is None and not rule.per_item:
+        w.line(f"points = {w.number(floor(rule.points))}")
+        w.line("base = None")
+    else:
+        if rule.per is not None and not rule.of_items:
+            w.line("base = e.amount or 0")
+        else:
+            w.line("base = 0")
+            w.line("for i in e.items:")
+            w.line(f"    if {w.expr(part.item_test)}:")
+            w.line("        base += i.qty" if rule.per_item else "        base += i.price * i.qty")
+        # floor(base × points / per), exactly: in whole numbers when the base is whole, through Fraction if not
+        w.line(f"points = base * {num} // {den} if base.__class__ is _int else _floor(base, {num}, {den})")
+    w.line("if points:")
+    w.indent += 1
+    if rule.limited:
+        w.line(f"if not {w.const(_limit_check(rule, settings))}(m, e.at, notes):")
+        w.indent += 1
+        w.line(f"used.append({w.const(rule)})")
+    w.line("total += points")
+    w.line(f"labels.append({label})")
+    w.line(f"why.append(({reason}, points, base))")
+    w.indent = 0
+    w.line("except _EvaluationError as err:")
+    w.line(f"    raise {w.const(part.fail)}(err) from err")
+
+
+def _bonus(w: _Writer, part: BonusPart) -> None:
+    rule = part.rule
+    tests = []
+    if rule.during is not None:
+        tests.append(f"day in {w.const(rule.during)}")
+    if part.when is not None:
+        tests.append(w.expr(part.when))
+    factor = rule.factor
+    reason = w.const((_literal(f"×{_show(factor)}: {rule.source.label}"),))
+    w.line("try:")
+    w.line(f"    if {' and '.join(f'({t})' for t in tests) or 'True'}:")
+    w.line(f"        num *= {w.number(factor.numerator)}")
+    w.line(f"        den *= {w.number(factor.denominator)}")
+    w.line(f"        why.append({reason})")
+    w.line("except _EvaluationError as err:")
+    w.line(f"    raise {w.const(part.fail)}(err) from err")
+
+
+def _rate(rule: EarnRule) -> tuple[int, int]:
+    """points × base / per, rounded down, is (base × num) // den in whole numbers."""
+    per = Fraction(rule.per) if rule.per is not None else Fraction(1)
+    return rule.points.numerator * per.denominator, rule.points.denominator * per.numerator
+
+
+def _reason(rule: EarnRule) -> str:
+    """The reason of an earning, as a template of the points and the base they were counted on."""
+    rate, label = _show(rule.points), _literal(rule.source.label)
+    if rule.per is not None:
+        what = "matching items" if rule.of_items else "the purchase"
+        return f"+{{:,}}: {label}, {rate} per {rule.per:,} on {{:,}} of {what}"
+    if rule.per_item:
+        return f"+{{:,}}: {label}, {rate} per item × {{:,}} items"
+    return f"+{{:,}}: {label}, {_literal(rule.source.text)}"
+
+
+def _limit_check(rule: EarnRule, settings: Settings) -> Callable[[Any, Any, list[str]], bool]:
+    """Whether the member has used up the rule: if so, a note saying until when, and no points from it."""
+    tz, key = settings.tz, id(rule)
+
+    def hit(m: Any, at: Any, notes: list[str]) -> bool:
+        reached = limits.reached(m.uses.get(key, ()), rule.limit, rule.per_period, at, settings)
+        if reached is None:
+            return False
+        notes.append(f"{rule.source.label} gave no points: limit reached ({reached.describe(tz)})")
+        return True
+
+    return hit
+
+
+def _floor(base: Any, num: int, den: int) -> int:
+    return floor(Fraction(base) * num / den)
+
+
+def _literal(text: str) -> str:
+    """`text` as part of a `str.format` template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _show(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+class _Writer:
+    """Lines of the function's body, with placeholders for the rulebook's expressions and constants."""
+
+    def __init__(self, constants: dict[str, Any]) -> None:
+        self.lines: list[str] = []
+        self.indent = 0
+        self.constants = constants
+        self.exprs: dict[str, py.expr] = {}
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * (self.indent + 1) + text)
+
+    def const(self, value: Any) -> str:
+        name = f"_c{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def number(self, value: int) -> str:
+        """A whole number, as a literal of the function (faster to read than a name)."""
+        return self.expr(py.Constant(value))
+
+    def expr(self, node: py.expr) -> str:
+        name = f"_x{len(self.exprs)}"
+        self.exprs[name] = node
+        return name
+
+    def function(self, name: str) -> None:
+        """Start the next function; the lines that follow are its body."""
+        self.indent = 0
+        self.lines.append(f"def {name}(e, m, day, notes):")
+
+    def compile(self, filename: str) -> dict[str, Callable[..., Any]]:
+        """The functions written so far, by name."""
+        tree = _Substitute(self.exprs).visit(py.parse("\n".join(self.lines) + "\n"))
+        namespace = {**runtime.HELPERS, **self.constants, "_EvaluationError": runtime.EvaluationError,
+                     "_floor": _floor, "_int": int}
+        exec(compile(tree, f"<{filename}: earning>", "exec"), namespace)  # noqa: S102 - see the module docstring
+        return {name: value for name, value in namespace.items() if name.startswith("plan_")}
+
+
+class _Substitute(py.NodeTransformer):
+    """Puts each rulebook expression where its placeholder name stands."""
+
+    def __init__(self, exprs: dict[str, py.expr]) -> None:
+        self.exprs = exprs
+
+    def visit_Name(self, node: py.Name) -> py.expr:
+        expr = self.exprs.get(node.id)
+        if expr is None:
+            return node
+        # at the placeholder's place in the text, so that a traceback points into the right rule's code
+        return py.fix_missing_locations(py.copy_location(expr, node))
