@@ -1,5 +1,6 @@
 """Reading event files (spec §6): JSON Lines and CSV, bad rows reported by line (spec §7)."""
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -338,6 +339,32 @@ def test_the_same_id_with_a_different_payload_has_a_different_fingerprint(tmp_pa
 def test_a_fingerprint_is_a_sha256_hex_digest(tmp_path: Path) -> None:
     fingerprint = only_event(tmp_path, purchase()).fingerprint
     assert len(fingerprint) == 64 and set(fingerprint) <= set("0123456789abcdef")
+
+
+# A row with every kind of content a fingerprint covers: extra keys (nested, with a fraction), attributes,
+# items with defaults and extra keys of their own, and a time written with an offset.
+FULL_ROW: dict[str, Any] = {
+    "id": "p-9", "type": "purchase", "member": "m-7", "at": AT, "amount": "1250.50", "channel": "app",
+    "basket": {"coupons": ["A", "B"], "weight": 1.5}, "attrs": {"city": "Tabriz"},
+    "items": [{"sku": "s1", "category": "tea", "price": 500}, {"price": "750.5", "qty": 2, "gift": True}],
+}
+
+
+def test_a_fingerprint_stays_what_stored_ledgers_hold(tmp_path: Path) -> None:
+    # The SHA-256 of the canonical JSON of the validated row, as every ledger written so far stores it.
+    assert only_event(tmp_path, FULL_ROW).fingerprint == "bc7c204b2c90c163e2db8c504d24dc8c0a4f8d8d038d9da1a6ffc7df09195df8"
+    assert only_event(tmp_path, purchase()).fingerprint == "31e48e55426536d8b9706297dc242705f07c602f0e432a4af8d5a8d75013fc78"
+
+
+@pytest.mark.parametrize("row", [FULL_ROW, PURCHASE, {"id": "s", "type": "signup", "member": "m", "at": AT},
+                                 {"id": "e", "type": "event", "name": "survey", "member": "m", "at": AT, "score": 3}])
+def test_a_fingerprint_covers_the_validated_content_as_dumped(row: dict[str, Any]) -> None:
+    from rules_engine.readers import _ROW, _canonical, _fingerprint
+
+    model = _ROW.validate_python(dict(row), context={"tz": TEHRAN})
+    content = model.model_dump(exclude_none=True)
+    content["at"] = model.at.astimezone(timezone.utc).isoformat()
+    assert _fingerprint(model) == hashlib.sha256(_canonical(content).encode()).hexdigest()
 
 
 # --- format detection --------------------------------------------------------------

@@ -354,7 +354,7 @@ class _Batch:
             k = n.next()
             net += entry.points
             entries.append((seq, k, entry.member, time(entry.at), entry.kind, entry.points, entry.event, entry.rule,
-                            dump(entry.why), version))
+                            codec.dump_texts(entry.why), version))
             for j, (lot, used) in enumerate(entry.lots):
                 uses.append((seq, k, j, lot, used))
             if entry.member in members:
