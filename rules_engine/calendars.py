@@ -11,6 +11,7 @@ from __future__ import annotations
 from calendar import monthrange
 from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -101,21 +102,38 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
 
 
 def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datetime:
-    """Shift the local calendar month, clamping the day to the target month's end."""
-    local = at.astimezone(tz)  # free when `at` is already local time in tz
-    today = local.date()
-    # The same wall-clock time on the new day: adding whole days to an aware time moves its wall clock
-    # (and is much cheaper than `replace`), though it drops the fold an ambiguous time may carry.
-    wall = local + (_shift_date(calendar, today, months) - today)
-    if local.fold:
-        wall = wall.replace(fold=1)
-    # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
-    return wall.astimezone(timezone.utc)
+    return month_shifter(months, calendar, tz)(at)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=64)
+def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[[datetime], datetime]:
+    """Instants moved `months` calendar months on the local wall clock, the day clamped to the month's end.
+
+    Made once per count, calendar and zone (the engine keeps one for its expiry rule),
+    with the day each local date moves to cached: every lot earned on one day expires
+    on one day, so a year of earnings works out about 365 dates.
+    """
+    steps: dict[date, timedelta] = {}
+
+    def shift(at: datetime) -> datetime:
+        local = at.astimezone(tz)  # free when `at` is already local time in tz
+        today = local.date()
+        step = steps.get(today)
+        if step is None:
+            step = steps[today] = _shift_date(calendar, today, months) - today
+        # The same wall-clock time on the new day: adding whole days to an aware time moves its wall clock
+        # (and is much cheaper than `replace`), though it drops the fold an ambiguous time may carry.
+        wall = local + step
+        if local.fold:
+            wall = wall.replace(fold=1)
+        # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
+        return wall.astimezone(timezone.utc)
+
+    return shift
+
+
 def _shift_date(calendar: str, day: date, months: int) -> date:
-    """The same day of the month `months` later (clamped), cached: every lot earned on one day expires on one day."""
+    """The same day of the month `months` later, clamped to the month's end."""
     start = _split(calendar, day)
     year, month = divmod(start[0] * 12 + (start[1] - 1) + months, 12)
     month += 1

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 from rules_engine import limits
-from rules_engine.calendars import add_duration
+from rules_engine.calendars import month_shifter
 from rules_engine.events import EMPTY, EVENT_TYPES, Event
 from rules_engine.ledger import Entry, Lot, Outcome, Reason, TierChange
 from rules_engine.member import Member
@@ -496,8 +496,8 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
     if after.unit in ("days", "weeks"):
         span = timedelta(days=after.count * (7 if after.unit == "weeks" else 1))
         return lambda ctx: ctx.at.astimezone(timezone.utc) + span
-    calendar, tz = settings.calendar, settings.tz
-    return lambda ctx: add_duration(ctx.local, after.count, after.unit, calendar, tz)
+    shift = month_shifter(after.count * (12 if after.unit == "years" else 1), settings.calendar, settings.tz)
+    return lambda ctx: shift(ctx.local)
 
 
 # Reasons, as templates of the figures an entry keeps (ledger.Reason):
