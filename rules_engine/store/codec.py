@@ -29,9 +29,10 @@ def dump_event(event: Event) -> str:
         record["items"] = [{"sku": i.sku, "category": i.category, "qty": i.qty, "price": i.price, "fields": i.fields}
                            if i.fields else {"sku": i.sku, "category": i.category, "qty": i.qty, "price": i.price}
                            for i in event.items]
-    for name in ("fields", "attrs"):
-        if value := getattr(event, name):
-            record[name] = value
+    if event.fields:  # copied here: through the encoder's `default` a mapping costs a call back into Python
+        record["fields"] = dict(event.fields)
+    if event.attrs:
+        record["attrs"] = dict(event.attrs)
     for name in ("of", "reward", "offer", "name"):
         if (value := getattr(event, name)) is not None:
             record[name] = value

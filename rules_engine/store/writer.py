@@ -252,6 +252,7 @@ class _Batch:
         self.touched: dict[str, int] = {}
         self.convert = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc  # rows go to the driver as they are
         self.times: dict[tuple[datetime, int], Any] = {}
+        self.last: tuple[datetime | None, Any] = (None, None)
 
     def time(self, at: datetime | None) -> Any:
         """`at` as the driver takes it, converted once per instant: an event's time recurs in its entries and lots.
@@ -259,12 +260,15 @@ class _Batch:
         The key holds `fold` because two times of one zone compare equal without it
         when they are an hour apart around the end of summer time.
         """
+        if at is self.last[0]:  # most times are the event's own, recurring in its entries, lot and tier change
+            return self.last[1]
         if at is None:
             return None
         key = (at, at.fold)
         converted = self.times.get(key)
         if converted is None:
             converted = self.times[key] = self.convert(at)
+        self.last = (at, converted)
         return converted
 
     def arrive(self, arrival: Arrival) -> Outcome | None:
@@ -360,10 +364,11 @@ class _Batch:
             if entry.member in members:
                 touched[entry.member] = seq
             if entry.kind == "earn":
-                opened = next((lot for lot in reversed(members[entry.member].lots) if lot.event == entry.event), None)
-                if opened is not None:
-                    lots.append((opened.event, seq, entry.member, time(opened.at), time(opened.expires_at),
-                                 opened.points, opened.remaining))
+                for opened in reversed(members[entry.member].lots):  # the lot it opened, if any is left: nearly always last
+                    if opened.event == entry.event:
+                        lots.append((opened.event, seq, entry.member, time(opened.at), time(opened.expires_at),
+                                     opened.points, opened.remaining))
+                        break
         for change in outcome.tier_changes:
             rows[_TIERS].append((seq, n.next(), change.member, time(change.at), change.before, change.after, change.why,
                                  version))
