@@ -463,7 +463,9 @@ def _exact_text(value: Any) -> str:
     raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
 
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_exact_text)
+# Rows come from parsed text, which cannot hold a cycle: the encoder need not look for one
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_exact_text,
+                              check_circular=False)
 
 
 def _show(value: Any) -> str:
