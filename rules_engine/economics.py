@@ -333,7 +333,8 @@ def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime)
 
     Tier conditions are compiled functions, so the distance is measured by
     asking them: how large would one more purchase at `as_of` have to be for
-    the next tier's condition to hold? Members no single purchase can lift
+    the member to qualify for a tier above their own (the next, or one higher
+    that the same purchase reaches first)? Members no single purchase can lift
     (say, who lack orders rather than spend) are left out.
     """
     tiers = program.tiers
@@ -342,11 +343,8 @@ def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime)
     for m in members:
         if m.tier is None or m.tier + 1 >= len(tiers) or not m.count_total:
             continue
-        condition = tiers[m.tier + 1].condition
-        if condition is None:
-            continue
         typical = max(1, math.ceil(m.spend_total / m.count_total))
-        gap = _smallest_purchase(lambda extra: condition(ctx, _WhatIf(m, extra), None), typical)
+        gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > m.tier, typical)
         if gap is not None:
             found.append(NearMember(m.id, tiers[m.tier].name, tiers[m.tier + 1].name, gap, typical))
     found.sort(key=lambda n: (n.gap / n.typical_order if n.typical_order else n.gap, n.id))

@@ -27,7 +27,7 @@ from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
 from rules_engine.program import Duration, ExpiryRule, Program
-from rules_engine.runtime import EvaluationError
+from rules_engine.runtime import EvaluationError, TierConditionError
 from rules_engine.windows import Cutoff, Record, Windows
 
 
@@ -116,7 +116,7 @@ class Engine:
         self.seen: dict[str, str] = {}
         self._plans = {kind: plan for (kind, name), plan in program.earning.items() if kind != "event"}
         self._named = {name: plan for (kind, name), plan in program.earning.items() if kind == "event"}  # custom events
-        self._ladder = tuple(reversed(program.tiers[1:]))  # the tiers above the base, highest first
+        self._ladder = program.ladder
         # the handlers as plain functions: bound methods would make the engine a reference cycle, which keeps all
         # its members alive after it is dropped until Python's cycle collector next walks the whole heap
         self._handlers = {kind: getattr(type(self), f"_on_{kind}") for kind in EVENT_TYPES}
@@ -436,16 +436,11 @@ class Engine:
         tiers = self.program.tiers
         if not tiers or m.tier is None:
             return
-        qualified = 0
-        for tier in self._ladder:
-            try:
-                holds = tier.condition(ctx, m, None)
-            except EvaluationError as err:
-                notes.append(f"tier left at {tiers[m.tier].name}, as the condition of {tier.name} failed: {err}")
-                return
-            if holds:
-                qualified = tier.rank
-                break
+        try:
+            qualified = self._ladder(ctx, m)
+        except TierConditionError as err:
+            notes.append(f"tier left at {tiers[m.tier].name}, as the condition of {err.tier} failed: {err}")
+            return
         current = m.tier
         if qualified >= current:
             m.qualified_at = t

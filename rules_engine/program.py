@@ -139,9 +139,10 @@ class ExpiryRule:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
+    """A tier; the conditions of all of them are compiled into one function, `Program.ladder`."""
+
     name: str
     rank: int
-    condition: Condition | None
     source: Source
 
 
@@ -190,6 +191,9 @@ class Program:
     windows: tuple[int, ...]  # the spend_Nd / count_Nd windows conditions read, in days
     # by trigger (kind, custom event name or None): the earn rules and bonuses that apply, as one function
     earning: dict[tuple[str, str | None], EarningPlan]
+    # `ladder(e, m)`: the rank of the highest tier whose condition holds (0, the base, when none does); raises
+    # runtime.TierConditionError naming the tier whose condition could not be evaluated
+    ladder: Callable[[Any, Any], int]
 
     def tier_name(self, rank: int | None) -> str | None:
         return None if rank is None or not self.tiers else self.tiers[rank].name

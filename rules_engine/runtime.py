@@ -21,6 +21,14 @@ class EvaluationError(Exception):
     """A condition could not be evaluated for this event."""
 
 
+class TierConditionError(EvaluationError):
+    """The condition of tier `tier` could not be evaluated; the message says which rule, and why."""
+
+    def __init__(self, tier: str, error: EvaluationError) -> None:
+        super().__init__(str(error))
+        self.tier = tier
+
+
 def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def compare(a: Any, b: Any) -> bool:
         if a is None or b is None:

@@ -126,3 +126,23 @@ def test_perks_are_listed_on_purchases_for_the_tier_or_above(compile_text) -> No
     )
     assert [[(e.kind, e.event_id) for e in o.effects] for o in outcomes] == [
         [], [("free_shipping", "p2")], [("free_shipping", "p3")], []]
+
+
+def test_a_tier_condition_that_cannot_be_evaluated_leaves_the_tier_with_a_note(compile_text) -> None:
+    engine = Engine(compile_text("""
+        tier bronze
+        tier silver when spend_7d >= 100000
+        average: tier gold when spend_total / (count_total - 1) >= 1000000
+        earn 1 point per 1000 toman
+    """))
+    first, second = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":200000}',
+        '{"id":"p2","member":"m1","at":"2026-01-02T10:00:00Z","amount":200000}',
+    )
+    # after p1, count_total - 1 is 0: the ladder stops at gold's condition, the tier stays, the event still earns
+    assert (first.status, first.tier_changes, [e.points for e in first.entries]) == ("applied", (), [200])
+    assert first.notes == ("tier left at bronze, as the condition of gold failed: "
+                           "rule `average` (line 4) could not be evaluated: division by zero",)
+    # after p2 the condition can be read again (400000 / 1 is short of gold) and silver's holds
+    assert [(c.before, c.after) for c in second.tier_changes] == [("bronze", "silver")]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from rules_engine.dsl import ast, earning
+from rules_engine.dsl import ast, codegen, earning
 from rules_engine.dsl.checker import Checked, check, money_value
 from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink, lines_of
 from rules_engine.dsl.names import Resolution
@@ -92,8 +92,8 @@ class _Compiler:
 
     def program(self) -> Program:
         st = self.rulebook.statements
-        tiers = tuple(Tier(s.name, rank, self._condition(s.condition, s), self._source(s))
-                      for rank, s in enumerate(x for x in st if isinstance(x, ast.TierDef)))
+        tier_defs = [s for s in st if isinstance(s, ast.TierDef)]
+        tiers = tuple(Tier(s.name, rank, self._source(s)) for rank, s in enumerate(tier_defs))
         grace = next((self._duration(s.duration) for s in st if isinstance(s, ast.TierGrace)), None)
         expiry = next((ExpiryRule(self._source(s), self._duration(s.after)) for s in st if isinstance(s, ast.Expiry)), None)
         tier_rank = {t.name: t.rank for t in tiers}
@@ -120,6 +120,7 @@ class _Compiler:
                     for s in st if isinstance(s, ast.Offer)},
             windows=self.windows,
             earning=self._earning(earn, bonuses),
+            ladder=self._ladder(tier_defs),
         )
 
     # --- statements --------------------------------------------------------------------
@@ -189,6 +190,21 @@ class _Compiler:
         for s, bonus in bonuses:
             key(bonus.trigger)[1].append(earning.BonusPart(bonus, self._expr(s.when, constants), _failure(s)))
         return earning.plans(plans, constants, self.settings, self.rulebook.path)
+
+    def _ladder(self, tiers: list[ast.TierDef]) -> Any:
+        """The tiers above the base, highest first, as one function with their conditions inline:
+        `if CONDITION: return RANK` for each, then 0. An error names the rule, and the tier for the engine."""
+        constants: dict[str, Any] = {}
+        w = codegen.Writer(constants)
+        w.function("ladder", "e, m")
+        for rank, tier in reversed(list(enumerate(tiers))[1:]):
+            w.line("try:")
+            w.line(f"    if {w.expr(self._expr(tier.condition, constants))}:")
+            w.line(f"        return {w.number(rank)}")
+            w.line("except _EvaluationError as err:")
+            w.line(f"    raise _TierConditionError({w.const(tier.name)}, {w.const(_failure(tier))}(err)) from err")
+        w.line("return 0")
+        return w.compile(f"<{self.rulebook.path}: tiers>", {"_TierConditionError": runtime.TierConditionError})["ladder"]
 
     # --- conditions ---------------------------------------------------------------------
 

@@ -9,11 +9,9 @@ each rule that holds gives its points rounded down, a limited rule only while it
 limit allows, and the product of the matching bonuses multiplies the sum, rounded
 down once.
 
-The function's text is ours alone: it is written here from fixed fragments that
-name rules by their index, then parsed, and the checked expressions of the
-rulebook (`compiler._ExprCompiler`) are put into the parsed tree where the
-fragments hold a placeholder. Everything a designer wrote (labels, numbers,
-periods, reasons) reaches it as a constant in its namespace, never as code.
+The function is written from fragments of our own with the rulebook's checked
+expressions put in their place (rules_engine/dsl/codegen.py): nothing a designer
+wrote is ever part of its text.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from math import floor
 from typing import Any, Callable
 
 from rules_engine import limits, runtime
+from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
 from rules_engine.program import BonusRule, EarnRule, EarningPlan
 
@@ -59,9 +58,9 @@ def plans(triggers: dict[Trigger, tuple[list[EarnPart], list[BonusPart]]], const
     All functions are written into one module and compiled at once, which keeps a
     rulebook of hundreds of custom events quick to compile.
     """
-    writer = _Writer(constants)
+    writer = codegen.Writer(constants)
     for n, (earn, bonuses) in enumerate(triggers.values()):
-        writer.function(f"plan_{n}")
+        writer.function(f"plan_{n}", "e, m, day, notes")
         writer.line("total = 0")
         writer.line("why = []")
         writer.line("labels = []")
@@ -74,12 +73,12 @@ def plans(triggers: dict[Trigger, tuple[list[EarnPart], list[BonusPart]]], const
         writer.line("if num != den and total:")
         writer.line("    total = total * num // den")
         writer.line("return total, labels, why, used")
-    functions = writer.compile(filename)
+    functions = writer.compile(f"<{filename}: earning>", {"_floor": _floor, "_int": int})
     return {trigger: EarningPlan(functions[f"plan_{n}"], any(p.rule.during is not None for p in (*earn, *bonuses)))
             for n, (trigger, (earn, bonuses)) in enumerate(triggers.items())}
 
 
-def _earn_rule(w: _Writer, part: EarnPart, settings: Settings) -> None:
+def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings) -> None:
     rule = part.rule
     label, reason = w.const(rule.source.label), w.const(_reason(rule))
     num, den = (w.number(x) for x in _rate(rule))
@@ -120,7 +119,7 @@ def _earn_rule(w: _Writer, part: EarnPart, settings: Settings) -> None:
     w.line(f"    raise {w.const(part.fail)}(err) from err")
 
 
-def _bonus(w: _Writer, part: BonusPart) -> None:
+def _bonus(w: codegen.Writer, part: BonusPart) -> None:
     rule = part.rule
     tests = []
     if rule.during is not None:
@@ -180,57 +179,3 @@ def _literal(text: str) -> str:
 
 def _show(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-
-
-class _Writer:
-    """Lines of the function's body, with placeholders for the rulebook's expressions and constants."""
-
-    def __init__(self, constants: dict[str, Any]) -> None:
-        self.lines: list[str] = []
-        self.indent = 0
-        self.constants = constants
-        self.exprs: dict[str, py.expr] = {}
-
-    def line(self, text: str) -> None:
-        self.lines.append("    " * (self.indent + 1) + text)
-
-    def const(self, value: Any) -> str:
-        name = f"_c{len(self.constants)}"
-        self.constants[name] = value
-        return name
-
-    def number(self, value: int) -> str:
-        """A whole number, as a literal of the function (faster to read than a name)."""
-        return self.expr(py.Constant(value))
-
-    def expr(self, node: py.expr) -> str:
-        name = f"_x{len(self.exprs)}"
-        self.exprs[name] = node
-        return name
-
-    def function(self, name: str) -> None:
-        """Start the next function; the lines that follow are its body."""
-        self.indent = 0
-        self.lines.append(f"def {name}(e, m, day, notes):")
-
-    def compile(self, filename: str) -> dict[str, Callable[..., Any]]:
-        """The functions written so far, by name."""
-        tree = _Substitute(self.exprs).visit(py.parse("\n".join(self.lines) + "\n"))
-        namespace = {**runtime.HELPERS, **self.constants, "_EvaluationError": runtime.EvaluationError,
-                     "_floor": _floor, "_int": int}
-        exec(compile(tree, f"<{filename}: earning>", "exec"), namespace)  # noqa: S102 - see the module docstring
-        return {name: value for name, value in namespace.items() if name.startswith("plan_")}
-
-
-class _Substitute(py.NodeTransformer):
-    """Puts each rulebook expression where its placeholder name stands."""
-
-    def __init__(self, exprs: dict[str, py.expr]) -> None:
-        self.exprs = exprs
-
-    def visit_Name(self, node: py.Name) -> py.expr:
-        expr = self.exprs.get(node.id)
-        if expr is None:
-            return node
-        # at the placeholder's place in the text, so that a traceback points into the right rule's code
-        return py.fix_missing_locations(py.copy_location(expr, node))
