@@ -44,7 +44,7 @@ def main() -> None:
                     "--peer-events", str(100_000 // scale), "--out", str(Path(scratch) / "peers.md"))
         footprint = run("footprint.py", "--members", str(20_000 // scale), "--out", str(Path(scratch) / "fp.md"))
     simulated = run("simulate_bench.py", "--events", str(1_000_000 // scale))
-    applied = run("apply_bench.py", "--members", str(3_000 // scale), *(["--pg", args.pg] if args.pg else []))
+    applied = run("apply_bench.py", "--members", str(3_000 // scale), "--runs", "3", *(["--pg", args.pg] if args.pg else []))
     sections = [
         "# Benchmarks",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()} "
