@@ -180,16 +180,26 @@ class Engine:
 
     # --- one event -------------------------------------------------------------------
 
+    def settle(self, event: Event, reason: str) -> Outcome:
+        """Run again an attempt of `event` that failed: only what its arrival did before the failure.
+
+        A failed event leaves its id unused so that it can be sent again once fixed, but its
+        arrival still enrolled the member or caught them up (expiries, the tier) at its time.
+        A store replaying its history runs such an attempt this way, so the replay comes out
+        as stored even after the rule or plugin that failed has been fixed.
+        """
+        entries: list[Entry] = []
+        changes: list[TierChange] = []
+        notes: list[str] = []
+        self._arrive(event, Context(event.at, self.tz, event), entries, changes, notes)
+        return Outcome(event, "failed", reason, tuple(entries), tier_changes=tuple(changes), notes=tuple(notes))
+
     def _process(self, event: Event) -> Outcome:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
         ctx = Context(event.at, self.tz, event)
-        member = self.members.get(event.member)
-        if member is None:
-            member = self._enroll(event)
-        else:
-            self._catch_up(member, event.at, ctx, entries, changes, notes)
+        member = self._arrive(event, ctx, entries, changes, notes)
         caught_up = len(entries)  # the expiries the catch-up found: all a refused event keeps
         try:
             effects, referral = self._handlers[event.type](self, member, event, ctx, entries, notes)
@@ -204,6 +214,15 @@ class Engine:
         self._tier_step(member, event.at, ctx, changes, notes)
         derived = (self.process(referral),) if referral is not None else ()
         return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived)
+
+    def _arrive(self, event: Event, ctx: Context, entries: list[Entry], changes: list[TierChange],
+                notes: list[str]) -> Member:
+        """Steps 1 and 2: the event's member, enrolled now or caught up to the event's time."""
+        member = self.members.get(event.member)
+        if member is None:
+            return self._enroll(event)
+        self._catch_up(member, event.at, ctx, entries, changes, notes)
+        return member
 
     def _enroll(self, event: Event) -> Member:
         """Step 2: an unknown member joins at the event's time, in the base tier, with nothing."""

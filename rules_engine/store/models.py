@@ -22,6 +22,9 @@ _NOT_GENERATED = {"autoincrement": False}
 _POINTS = sa.BigInteger  # points and balances can outgrow 32 bits in a big club
 
 
+_NOT_FAILED = sa.text("status <> 'failed'")
+
+
 def _when(nullable: bool = False) -> sa.Column:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
 
@@ -46,18 +49,22 @@ class LedgerHead(SQLModel, table=True):
 
 
 class StoredEvent(SQLModel, table=True):
-    """An event the store received and ran, once per id, in arrival order (`seq`).
+    """An event the store received and ran, in arrival order (`seq`).
 
     `kind` is `event` for an arrival, `derived` for an event the engine derived from
     another (a referral; `parent` is the arrival that caused it) and `as_of` for a
     nightly close (`loyalty expire`). `payload` is the event as JSON, enough to run it
     again; `points` is the net change its own entries made, so a replay can check it
-    comes out the same.
+    comes out the same. An id appears once, unless attempts of it failed
+    (`status` failed): those are kept, for the record, and leave the id free.
     """
 
     __tablename__ = "events"
+    # An id is used once, except by failed attempts: one may be followed by another attempt, or by the event applied.
+    __table_args__ = (sa.Index("uq_events_id", "id", unique=True, sqlite_where=_NOT_FAILED,
+                               postgresql_where=_NOT_FAILED),)
     seq: int = Field(primary_key=True, sa_column_kwargs=_NOT_GENERATED)
-    id: str = Field(unique=True)
+    id: str
     kind: str
     parent: int | None = None
     type: str

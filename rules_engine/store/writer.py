@@ -141,17 +141,21 @@ class Ledger:
         if self.member is not None:
             window = sa.and_(window, sa.or_(_EVENTS.c.member == self.member, _EVENTS.c.kind == "as_of"))
         events = connection.execute(
-            sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.status, _EVENTS.c.points,
-                      _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source, _EVENTS.c.line)
+            sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.status, _EVENTS.c.reason,
+                      _EVENTS.c.points, _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source, _EVENTS.c.line)
             .where(window).order_by(_EVENTS.c.seq).execution_options(yield_per=5000))
         for row in events:
-            self.known[row.id] = (row.fingerprint, row.source, row.line)
+            if row.status != "failed":  # a failed attempt leaves its id free: the event may arrive again, fixed
+                self.known[row.id] = (row.fingerprint, row.source, row.line)
             if row.kind == "as_of":
                 outcomes = self.engine.finish(codec.as_utc(row.at))
                 if self.member is None:  # the stored total covers every member; a one-member replay cannot check it
                     self._check(row, "applied", sum(e.points for o in outcomes for e in o.entries))
             elif row.kind == "event" or self.member is not None:  # a member's own referrals are run on their own
-                outcome = self.engine.process(codec.load_event(row.payload, row.fingerprint))
+                event = codec.load_event(row.payload, row.fingerprint)
+                # what failed once is not tried again here: the rule or plugin may work now, and the stored
+                # attempt did only what came before the failure
+                outcome = self.engine.settle(event, row.reason) if row.status == "failed" else self.engine.process(event)
                 self._check(row, outcome.status, sum(e.points for e in outcome.entries))
         if self.member is None:
             for row in connection.execute(sa.select(_REPEATS.c.source, _REPEATS.c.line, _REPEATS.c.event_id,
@@ -294,7 +298,7 @@ class _Batch:
             raise StoreError(f"a ledger loaded for member {ledger.member} cannot apply {event.type} {event.id} "
                              f"of member {event.member}")
         stored = self.connection.execute(sa.select(_EVENTS.c.fingerprint, _EVENTS.c.source, _EVENTS.c.line)
-                                         .where(_EVENTS.c.id == event.id)).one_or_none()
+                                         .where(_EVENTS.c.id == event.id, _EVENTS.c.status != "failed")).one_or_none()
         if stored is not None:
             ledger.known[event.id] = (stored.fingerprint, stored.source, stored.line)
 
@@ -337,7 +341,8 @@ class _Batch:
     def _record(self, outcome: Outcome, kind: str, arrival: Arrival, parent: int | None) -> None:
         ledger, event = self.ledger, outcome.event
         seq = self._next()
-        ledger.known[event.id] = (event.fingerprint, arrival.source, arrival.line)
+        if outcome.status != "failed":
+            ledger.known[event.id] = (event.fingerprint, arrival.source, arrival.line)
         points = self._outcome(seq, outcome, _Counter())
         self.rows[_EVENTS].append((seq, event.id, kind, parent, event.type, event.member, self.time(event.at),
                                    outcome.status, outcome.reason, points, event.fingerprint, codec.dump_event(event),

@@ -6,10 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 
-from rules_engine.store.database import migrate, open_database
+from rules_engine.store.database import MIGRATIONS, migrate, open_database
 from rules_engine.store.models import TABLES, Entry, SQLModel
 
 
@@ -35,6 +37,37 @@ def test_opening_a_store_again_changes_nothing(db_url: str) -> None:
         db.dispose()
     assert [tuple(row) for row in head] == [(1, 0)]
     assert len(version) == 1
+
+
+_INSERT_EVENT = sa.text(
+    "INSERT INTO events (seq, id, kind, type, member, at, status, points, fingerprint, payload, rulebook_id) "
+    "VALUES (:seq, 'v1', 'event', 'redeem', 'm', :at, :status, 0, '', '{}', 1)")
+_AT = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def test_a_store_made_before_failed_attempts_freed_their_id_keeps_its_rows_and_takes_them(db_url: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    old = sa.create_engine(db_url)
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(sa.text("INSERT INTO rulebooks (id, sha256, path, text) VALUES (1, 'x', 'p', 't')"))
+        connection.execute(_INSERT_EVENT, {"seq": 1, "at": _AT, "status": "failed"})
+        connection.execute(sa.text("INSERT INTO entries (seq, n, member, at, kind, points, event, rule, why, rulebook_id)"
+                                   " VALUES (1, 0, 'm', :at, 'expire', -5, 'p0', 'expiry', '[]', 1)"), {"at": _AT})
+    old.dispose()
+    db = open_database(db_url)
+    try:
+        with db.begin() as connection:
+            connection.execute(_INSERT_EVENT, {"seq": 2, "at": _AT, "status": "applied"})
+            assert connection.execute(sa.text("SELECT seq, status FROM events ORDER BY seq")).all() == [
+                (1, "failed"), (2, "applied")]
+            assert connection.execute(sa.text("SELECT seq, points FROM entries")).all() == [(1, -5)]
+        with pytest.raises(sa.exc.IntegrityError), db.begin() as connection:
+            connection.execute(_INSERT_EVENT, {"seq": 3, "at": _AT, "status": "rejected"})
+    finally:
+        db.dispose()
 
 
 @pytest.mark.parametrize("kind, points", [("earn", 0), ("earn", -5), ("redeem", 5), ("gift", 5)])
