@@ -131,14 +131,17 @@ class Engine:
 
     # --- entry point -------------------------------------------------------------
 
-    def process(self, event: Event) -> Outcome:
+    def process(self, event: Event, failed_before: Mapping[str, str] = EMPTY) -> Outcome:
+        """Apply one event. `failed_before` is for a replay of stored history: the ids of derived events (referrals)
+        that failed when it was first run, with the reason, so that they are settled as failed again rather than
+        tried again now that the rule or plugin may work."""
         known = self.seen.get(event.id)
         if known is not None:
             if known and event.fingerprint and known != event.fingerprint:
                 return Outcome(event, "conflict", f"event id {event.id} was already applied with different content")
             return Outcome(event, "duplicate", f"event id {event.id} was already applied")
         self.seen[event.id] = event.fingerprint
-        outcome = self._process(event)
+        outcome = self._process(event, failed_before)
         if outcome.status == "failed":  # nothing was applied: the same event may be sent again once fixed
             del self.seen[event.id]
         return outcome
@@ -194,7 +197,7 @@ class Engine:
         self._arrive(event, Context(event.at, self.tz, event), entries, changes, notes)
         return Outcome(event, "failed", reason, tuple(entries), tier_changes=tuple(changes), notes=tuple(notes))
 
-    def _process(self, event: Event) -> Outcome:
+    def _process(self, event: Event, failed_before: Mapping[str, str]) -> Outcome:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
@@ -212,7 +215,11 @@ class Engine:
             return Outcome(event, "failed", str(err), tuple(entries[:caught_up]), tier_changes=tuple(changes),
                            notes=tuple(notes))
         self._tier_step(member, event.at, ctx, changes, notes)
-        derived = (self.process(referral),) if referral is not None else ()
+        if referral is None:
+            derived: tuple[Outcome, ...] = ()
+        else:
+            reason = failed_before.get(referral.id)
+            derived = (self.process(referral) if reason is None else self.settle(referral, reason),)
         return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived)
 
     def _arrive(self, event: Event, ctx: Context, entries: list[Entry], changes: list[TierChange],

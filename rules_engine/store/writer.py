@@ -18,7 +18,7 @@ run applies.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
@@ -140,10 +140,18 @@ class Ledger:
         window = sa.and_(_EVENTS.c.seq > self.seq, _EVENTS.c.seq <= upto)
         if self.member is not None:
             window = sa.and_(window, sa.or_(_EVENTS.c.member == self.member, _EVENTS.c.kind == "as_of"))
+        # What failed once is not tried again here, since the rule or plugin may work now: the stored attempt did only
+        # what came before the failure. Arrivals say so by their status; a referral an arrival derives, by this.
+        failed_before: dict[str, str] = {}
+        if self.member is None:  # a one-member replay runs a member's own referrals on their own, below
+            failed_before = dict(connection.execute(
+                sa.select(_EVENTS.c.id, _EVENTS.c.reason)
+                .where(window, _EVENTS.c.kind == "derived", _EVENTS.c.status == "failed")).all())
         events = connection.execute(
             sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.status, _EVENTS.c.reason,
                       _EVENTS.c.points, _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source, _EVENTS.c.line)
             .where(window).order_by(_EVENTS.c.seq).execution_options(yield_per=5000))
+        derived: deque[Outcome] = deque()  # what the last arrival derived, in the order its rows follow it
         for row in events:
             if row.status != "failed":  # a failed attempt leaves its id free: the event may arrive again, fixed
                 self.known[row.id] = (row.fingerprint, row.source, row.line)
@@ -151,12 +159,18 @@ class Ledger:
                 outcomes = self.engine.finish(codec.as_utc(row.at))
                 if self.member is None:  # the stored total covers every member; a one-member replay cannot check it
                     self._check(row, "applied", sum(e.points for o in outcomes for e in o.entries))
-            elif row.kind == "event" or self.member is not None:  # a member's own referrals are run on their own
+            elif row.kind == "derived" and self.member is None:
+                outcome = derived.popleft() if derived else None
+                self._check(row, outcome.status if outcome else "not derived",
+                            sum(e.points for e in outcome.entries) if outcome else 0)
+            else:
                 event = codec.load_event(row.payload, row.fingerprint)
-                # what failed once is not tried again here: the rule or plugin may work now, and the stored
-                # attempt did only what came before the failure
-                outcome = self.engine.settle(event, row.reason) if row.status == "failed" else self.engine.process(event)
+                if row.status == "failed":
+                    outcome = self.engine.settle(event, row.reason)
+                else:
+                    outcome = self.engine.process(event, failed_before)
                 self._check(row, outcome.status, sum(e.points for e in outcome.entries))
+                derived.extend(_stored_derived(outcome))
         if self.member is None:
             for row in connection.execute(sa.select(_REPEATS.c.source, _REPEATS.c.line, _REPEATS.c.event_id,
                                                     _REPEATS.c.fingerprint)
@@ -347,9 +361,8 @@ class _Batch:
         self.rows[_EVENTS].append((seq, event.id, kind, parent, event.type, event.member, self.time(event.at),
                                    outcome.status, outcome.reason, points, event.fingerprint, codec.dump_event(event),
                                    arrival.source, arrival.line, ledger.rulebook))
-        for derived in outcome.derived:
-            if derived.status not in ("duplicate", "conflict"):
-                self._record(derived, "derived", Arrival(derived.event), seq)
+        for derived in _stored_derived(outcome):
+            self._record(derived, "derived", Arrival(derived.event), seq)
 
     def _outcome(self, seq: int, outcome: Outcome, n: "_Counter") -> int:
         """Rows for what one outcome did; returns the net points of its entries."""
@@ -409,6 +422,11 @@ class _Batch:
                 figures.append((m.id, m.balance, program.tier_name(m.tier), m.earned, m.redeemed, m.expired,
                                 m.reversed, str(m.spend_total), seq))
             statements.upsert_members(self.connection, figures)
+
+
+def _stored_derived(outcome: Outcome) -> list[Outcome]:
+    """The derived outcomes the store keeps a row for, in the order of their rows: a repeated derived id has none."""
+    return [derived for derived in outcome.derived if derived.status not in ("duplicate", "conflict")]
 
 
 class _Counter:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ledger_support import SMALL_RULEBOOK, snapshot
 from rules_engine.dsl.compiler import compile_rulebook
 from rules_engine.plugins.manager import default_registry
-from rules_engine.plugins.registry import Registry, RewardType
+from rules_engine.plugins.registry import DslFunction, Registry, RewardType
 from rules_engine.program import Program
 from rules_engine.readers import _to_event
 from rules_engine.store.database import StoreError, open_database
@@ -228,3 +228,59 @@ def test_a_failed_attempt_is_tried_again_when_the_same_run_sends_the_event_again
     resent = Arrival(feed[1].event, "feed.jsonl", 4)
     summary = _run_voucher(db_url, program, [feed[0], feed[2], feed[1], resent])
     assert (summary.status["failed"], summary.status["applied"], summary.status["duplicate"]) == (1, 3, 0)
+
+
+def _referral_program(fails: Callable[[], bool]) -> Program:
+    def bonus() -> int:
+        if fails():
+            raise RuntimeError("bonus service unavailable")
+        return 1
+
+    base = default_registry()
+    registry = Registry(reward_types=base.reward_types, offers=base.offers, sinks=base.sinks,
+                        functions={**base.functions, "bonus": DslFunction("bonus", (), "number", bonus, plugin="flaky")})
+    rulebook = SMALL_RULEBOOK + "referrer: earn 200 points on referral when bonus() > 0\n"
+    return compile_rulebook(rulebook, "shop.rules", registry)
+
+
+def test_a_referral_bonus_that_failed_stays_failed_when_the_store_is_loaded_with_the_plugin_fixed(
+        db_url: str) -> None:
+    broken = [True]
+    program = _referral_program(lambda: broken[0])
+    rows = [{"id": "s1", "type": "signup", "member": "m1"},
+            {"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
+            {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000},
+            {"id": "p2", "type": "purchase", "member": "m1", "amount": 10_000}]
+    arrivals = [Arrival(_to_event({**r, "at": (START + timedelta(hours=n)).isoformat()}, n, program.settings.tz),  # type: ignore[arg-type]
+                        "feed.jsonl", n) for n, r in enumerate(rows, 1)]
+    db = open_database(db_url)
+    try:
+        first = Ledger(db, program, "", "shop.rules")
+        first.apply(arrivals[:3])
+        broken[0] = False
+        again = Ledger(db, program, "", "shop.rules")
+        again.load()
+        again.apply(arrivals[3:])
+        with db.connect() as connection:
+            balance = connection.execute(sa.text("SELECT balance FROM members WHERE id = 'm1'")).scalar_one()
+            entries = connection.execute(sa.text("SELECT sum(points) FROM entries WHERE member = 'm1'")).scalar_one()
+    finally:
+        db.dispose()
+    assert (balance, entries) == (60, 60)  # the welcome bonus and p2's points: the failed referral paid nothing
+
+
+def test_a_rulebook_that_would_change_a_stored_referral_bonus_is_refused(db_url: str) -> None:
+    program = _referral_program(lambda: False)
+    rows = [{"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
+            {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000}]
+    arrivals = [Arrival(_to_event({**r, "at": (START + timedelta(hours=n)).isoformat()}, n, program.settings.tz),  # type: ignore[arg-type]
+                        "feed.jsonl", n) for n, r in enumerate(rows, 1)]
+    richer = compile_rulebook(SMALL_RULEBOOK + "referrer: earn 300 points on referral\n", "shop.rules",
+                              default_registry())
+    db = open_database(db_url)
+    try:
+        Ledger(db, program, "", "shop.rules").apply(arrivals)
+        with pytest.raises(StoreError, match="event p1:referral .* stored as applied with \\+200 points"):
+            Ledger(db, richer, "", "shop.rules").load()
+    finally:
+        db.dispose()
