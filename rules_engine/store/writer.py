@@ -39,7 +39,10 @@ from rules_engine.store.models import (
     Entry, IssuedEffect, LedgerHead, Lot, LotUse, MemberRow, Redemption, Repeat, Rulebook, StoredEvent, TierChange,
 )
 
-BATCH = 1000  # events per transaction: big enough to amortise the commit, small enough to lose little on a crash
+# Events per transaction. Each commit writes every page the batch touched, and the indexes on member and event
+# ids touch pages all over: a bigger batch writes a page once for more rows. A batch also holds the write lock
+# for as long as it runs (about half a second at this size), which is how long a redemption may wait behind it.
+BATCH = 5000
 
 _EVENTS, _REPEATS, _ENTRIES = StoredEvent.__table__, Repeat.__table__, Entry.__table__  # type: ignore[attr-defined]
 _LOTS, _USES, _TIERS = Lot.__table__, LotUse.__table__, TierChange.__table__  # type: ignore[attr-defined]
