@@ -167,12 +167,16 @@ def _registry(fails: Callable[[], bool]) -> Registry:
 VOUCHER_RULEBOOK = SMALL_RULEBOOK + 'reward v "Voucher" costs 10 points gives voucher()\n'
 
 
-def _voucher_feed(program: Program) -> list[Arrival]:
-    rows = [{"id": "s1", "type": "signup", "member": "m1"},
-            {"id": "v1", "type": "redeem", "member": "m1", "reward": "v"},
-            {"id": "p1", "type": "purchase", "member": "m1", "amount": 90_000}]
+def _arrivals(program: Program, rows: list[dict[str, Any]]) -> list[Arrival]:
+    """The rows as lines 1, 2, … of feed.jsonl, an hour apart."""
     return [Arrival(_to_event({**r, "at": (START + timedelta(hours=n)).isoformat()}, n, program.settings.tz),  # type: ignore[arg-type]
                     "feed.jsonl", n) for n, r in enumerate(rows, 1)]
+
+
+def _voucher_feed(program: Program) -> list[Arrival]:
+    return _arrivals(program, [{"id": "s1", "type": "signup", "member": "m1"},
+                               {"id": "v1", "type": "redeem", "member": "m1", "reward": "v"},
+                               {"id": "p1", "type": "purchase", "member": "m1", "amount": 90_000}])
 
 
 def _run_voucher(url: str, program: Program, arrivals: list[Arrival]) -> Summary:
@@ -193,13 +197,19 @@ def test_a_plugin_that_raises_fails_its_event_and_the_others_are_applied(db_url:
     assert "voucher service unavailable" in summary.problems[0].reason
 
 
-def test_a_rerun_with_the_plugin_fixed_applies_the_event_that_failed(new_db_url: Callable[[], str]) -> None:
+def _failed_then_fixed(url: str) -> tuple[Program, list[Arrival]]:
+    """The voucher feed applied to `url` while the voucher plugin was down, and the program now that it works."""
     broken = [True]
     program = compile_rulebook(VOUCHER_RULEBOOK, "shop.rules", _registry(lambda: broken[0]))
     arrivals = _voucher_feed(program)
-    url = new_db_url()
     _run_voucher(url, program, arrivals)
     broken[0] = False
+    return program, arrivals
+
+
+def test_a_rerun_with_the_plugin_fixed_applies_the_event_that_failed(new_db_url: Callable[[], str]) -> None:
+    url = new_db_url()
+    program, arrivals = _failed_then_fixed(url)
     again = _run_voucher(url, program, arrivals)
     assert (again.status["applied"], again.known) == (1, 2)
     reference = new_db_url()
@@ -208,16 +218,11 @@ def test_a_rerun_with_the_plugin_fixed_applies_the_event_that_failed(new_db_url:
     assert figures == [m[:-1] for m in snapshot(reference)["members"]]
 
 
-def test_a_failed_attempt_stays_on_record_after_the_event_is_applied(new_db_url: Callable[[], str]) -> None:
-    broken = [True]
-    program = compile_rulebook(VOUCHER_RULEBOOK, "shop.rules", _registry(lambda: broken[0]))
-    arrivals = _voucher_feed(program)
-    url = new_db_url()
-    _run_voucher(url, program, arrivals)
-    broken[0] = False
-    _run_voucher(url, program, arrivals)
-    _run_voucher(url, program, arrivals)  # and once applied, the id is used up like any other
-    attempts = [(e[1], e[7]) for e in snapshot(url)["events"] if e[1] == "v1"]
+def test_a_failed_attempt_stays_on_record_after_the_event_is_applied(db_url: str) -> None:
+    program, arrivals = _failed_then_fixed(db_url)
+    _run_voucher(db_url, program, arrivals)
+    _run_voucher(db_url, program, arrivals)  # and once applied, the id is used up like any other
+    attempts = [(e[1], e[7]) for e in snapshot(db_url)["events"] if e[1] == "v1"]
     assert attempts == [("v1", "failed"), ("v1", "applied")]
 
 
@@ -247,12 +252,10 @@ def test_a_referral_bonus_that_failed_stays_failed_when_the_store_is_loaded_with
         db_url: str) -> None:
     broken = [True]
     program = _referral_program(lambda: broken[0])
-    rows = [{"id": "s1", "type": "signup", "member": "m1"},
-            {"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
-            {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000},
-            {"id": "p2", "type": "purchase", "member": "m1", "amount": 10_000}]
-    arrivals = [Arrival(_to_event({**r, "at": (START + timedelta(hours=n)).isoformat()}, n, program.settings.tz),  # type: ignore[arg-type]
-                        "feed.jsonl", n) for n, r in enumerate(rows, 1)]
+    arrivals = _arrivals(program, [{"id": "s1", "type": "signup", "member": "m1"},
+                                   {"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
+                                   {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000},
+                                   {"id": "p2", "type": "purchase", "member": "m1", "amount": 10_000}])
     db = open_database(db_url)
     try:
         first = Ledger(db, program, "", "shop.rules")
@@ -271,10 +274,8 @@ def test_a_referral_bonus_that_failed_stays_failed_when_the_store_is_loaded_with
 
 def test_a_rulebook_that_would_change_a_stored_referral_bonus_is_refused(db_url: str) -> None:
     program = _referral_program(lambda: False)
-    rows = [{"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
-            {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000}]
-    arrivals = [Arrival(_to_event({**r, "at": (START + timedelta(hours=n)).isoformat()}, n, program.settings.tz),  # type: ignore[arg-type]
-                        "feed.jsonl", n) for n, r in enumerate(rows, 1)]
+    arrivals = _arrivals(program, [{"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
+                                   {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000}])
     richer = compile_rulebook(SMALL_RULEBOOK + "referrer: earn 300 points on referral\n", "shop.rules",
                               default_registry())
     db = open_database(db_url)
