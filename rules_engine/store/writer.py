@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
 from itertools import islice
-from typing import Any, Callable, Iterable, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, NamedTuple, NoReturn, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine as Database
@@ -156,6 +156,8 @@ class Ledger:
             .where(window).order_by(_EVENTS.c.seq).execution_options(yield_per=5000))
         derived: deque[Outcome] = deque()  # what the last arrival derived, in the order its rows follow it
         for row in events:
+            if derived and row.kind != "derived":
+                self._unstored(derived[0])
             if row.status != "failed":  # a failed attempt leaves its id free: the event may arrive again, fixed
                 self.known[row.id] = (row.fingerprint, row.source, row.line)
             if row.kind == "as_of":
@@ -173,7 +175,10 @@ class Ledger:
                 else:
                     outcome = self.engine.process(event, failed_before)
                 self._check(row, outcome.status, sum(e.points for e in outcome.entries))
-                derived.extend(_stored_derived(outcome))
+                if self.member is None:
+                    derived.extend(_stored_derived(outcome))
+        if derived:
+            self._unstored(derived[0])
         if self.member is None:
             for row in connection.execute(sa.select(_REPEATS.c.source, _REPEATS.c.line, _REPEATS.c.event_id,
                                                     _REPEATS.c.fingerprint)
@@ -183,12 +188,19 @@ class Ledger:
 
     def _check(self, row: Any, status: str, points: int) -> None:
         if status != row.status or points != row.points:
-            self._reset()
-            raise StoreError(
-                f"the store does not replay under {self.path}: event {row.id} (arrival {row.seq}) was stored as "
-                f"{row.status} with {row.points:+,} points, and now comes out {status} with {points:+,}. A rulebook "
-                f"change may only affect events still to come (give new rules a `during` that starts later), "
-                f"or apply this rulebook to a new store.")
+            self._refuse(f"event {row.id} (arrival {row.seq}) was stored as {row.status} with {row.points:+,} points, "
+                         f"and now comes out {status} with {points:+,}")
+
+    def _unstored(self, outcome: Outcome) -> None:
+        """The engine derived an event (a referral) that the store holds no row for."""
+        self._refuse(f"event {outcome.event.id} now comes out {outcome.status} with "
+                     f"{sum(e.points for e in outcome.entries):+,} points, and the store has no row for it")
+
+    def _refuse(self, difference: str) -> NoReturn:
+        self._reset()
+        raise StoreError(
+            f"the store does not replay under {self.path}: {difference}. A rulebook change may only affect events "
+            f"still to come (give new rules a `during` that starts later), or apply this rulebook to a new store.")
 
     # --- writing -----------------------------------------------------------------------------
 

@@ -285,3 +285,20 @@ def test_a_rulebook_that_would_change_a_stored_referral_bonus_is_refused(db_url:
             Ledger(db, richer, "", "shop.rules").load()
     finally:
         db.dispose()
+
+
+def test_a_store_that_lost_a_referral_row_is_refused_on_load(db_url: str) -> None:
+    program = _referral_program(lambda: False)
+    arrivals = _arrivals(program, [{"id": "s2", "type": "signup", "member": "m2", "attrs": {"referred_by": "m1"}},
+                                   {"id": "p1", "type": "purchase", "member": "m2", "amount": 90_000}])
+    db = open_database(db_url)
+    try:
+        Ledger(db, program, "", "shop.rules").apply(arrivals)
+        referral = "(SELECT seq FROM events WHERE kind = 'derived')"
+        with db.begin() as connection:  # as a hand edit of the database might
+            for table in ("entries", "lots", "events"):
+                connection.execute(sa.text(f"DELETE FROM {table} WHERE seq = {referral}"))
+        with pytest.raises(StoreError, match="event p1:referral now comes out applied with \\+200 points, and the store has no"):
+            Ledger(db, program, "", "shop.rules").load()
+    finally:
+        db.dispose()
