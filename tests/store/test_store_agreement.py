@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Callable
+
+import pytest
 
 from ledger_support import RETAIL, RETAIL_EVENTS, apply_file, compile_file, loyalty, snapshot, write_stream
 from rules_engine.readers import read_events
@@ -14,11 +17,11 @@ from rules_engine.store.database import open_database
 from rules_engine.store.writer import Ledger
 
 
-def _close_and_report(url: str, as_of) -> dict:  # type: ignore[no-untyped-def]
-    program = compile_file(RETAIL)
+def _close_and_report(url: str, as_of, rulebook: Path = RETAIL) -> dict:  # type: ignore[no-untyped-def]
+    program = compile_file(rulebook)
     db = open_database(url)
     try:
-        ledger = Ledger(db, program, RETAIL.read_text(encoding="utf-8"), str(RETAIL))
+        ledger = Ledger(db, program, rulebook.read_text(encoding="utf-8"), str(rulebook))
         ledger.load()
         ledger.close(as_of)
         return report_json(queries.report(db, program))
@@ -66,3 +69,19 @@ def test_report_from_the_store_prints_what_simulate_prints_for_the_bundled_sampl
     simulated = loyalty("simulate", str(RETAIL), str(RETAIL_EVENTS), "--format", "json").stdout
 
     assert json.loads(reported) == json.loads(simulated)
+
+
+ACCEPTANCE = Path(os.environ.get("LOYALTY_ACCEPTANCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "acceptance"))
+CASES = sorted(p for p in ACCEPTANCE.glob("*/") if (p / "expected.json").exists())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
+def test_every_acceptance_case_applied_live_reports_what_simulate_reports(db_url: str, case: Path) -> None:
+    rulebook, events = case / "rulebook.rules", case / "events.jsonl"
+    program = compile_file(rulebook)
+    read = read_events(events, program.settings.tz).events
+    if [e.at for e in read] != sorted(e.at for e in read):
+        pytest.skip("the file is not in time order: a live store applies it in arrival order, a simulation in time order")
+    apply_file(db_url, rulebook, events)
+    reported = _close_and_report(db_url, max(e.at for e in read), rulebook)
+    assert reported == report_json(simulate(program, read))
