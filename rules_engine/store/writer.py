@@ -163,18 +163,17 @@ class Ledger:
             if row.kind == "as_of":
                 outcomes = self.engine.finish(codec.as_utc(row.at))
                 if self.member is None:  # the stored total covers every member; a one-member replay cannot check it
-                    self._check(row, "applied", sum(e.points for o in outcomes for e in o.entries))
+                    self._check(row, "applied", sum(map(_net, outcomes)))
             elif row.kind == "derived" and self.member is None:
                 outcome = derived.popleft() if derived else None
-                self._check(row, outcome.status if outcome else "not derived",
-                            sum(e.points for e in outcome.entries) if outcome else 0)
+                self._check(row, outcome.status if outcome else "not derived", _net(outcome) if outcome else 0)
             else:
                 event = codec.load_event(row.payload, row.fingerprint)
                 if row.status == "failed":
                     outcome = self.engine.settle(event, row.reason)
                 else:
                     outcome = self.engine.process(event, failed_before)
-                self._check(row, outcome.status, sum(e.points for e in outcome.entries))
+                self._check(row, outcome.status, _net(outcome))
                 if self.member is None:
                     derived.extend(_stored_derived(outcome))
         if derived:
@@ -191,10 +190,10 @@ class Ledger:
             self._refuse(f"event {row.id} (arrival {row.seq}) was stored as {row.status} with {row.points:+,} points, "
                          f"and now comes out {status} with {points:+,}")
 
-    def _unstored(self, outcome: Outcome) -> None:
+    def _unstored(self, outcome: Outcome) -> NoReturn:
         """The engine derived an event (a referral) that the store holds no row for."""
-        self._refuse(f"event {outcome.event.id} now comes out {outcome.status} with "
-                     f"{sum(e.points for e in outcome.entries):+,} points, and the store has no row for it")
+        self._refuse(f"event {outcome.event.id} now comes out {outcome.status} with {_net(outcome):+,} points, "
+                     f"and the store has no row for it")
 
     def _refuse(self, difference: str) -> NoReturn:
         self._reset()
@@ -437,6 +436,11 @@ class _Batch:
                 figures.append((m.id, m.balance, program.tier_name(m.tier), m.earned, m.redeemed, m.expired,
                                 m.reversed, str(m.spend_total), seq))
             statements.upsert_members(self.connection, figures)
+
+
+def _net(outcome: Outcome) -> int:
+    """The net points of an outcome's own entries, as the store keeps them in `events.points`."""
+    return sum(e.points for e in outcome.entries)
 
 
 def _stored_derived(outcome: Outcome) -> list[Outcome]:
