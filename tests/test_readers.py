@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules_engine.events import EVENT_TYPES, Event
 from rules_engine.readers import ReadResult, RowError, iter_events, read_events
@@ -263,6 +265,16 @@ def test_a_negative_amount_is_refused(tmp_path: Path) -> None:
     assert only_error(tmp_path, purchase(amount=-5)) == "'amount' must not be negative (got -5)"
 
 
+def test_an_amount_of_ten_to_the_eighteen_is_refused_and_one_less_is_not(tmp_path: Path) -> None:
+    assert only_error(tmp_path, purchase(amount=10**18)).startswith("'amount' is too large")
+    assert only_event(tmp_path, purchase(amount=10**18 - 1)).amount == 10**18 - 1
+
+
+def test_an_item_quantity_of_ten_to_the_eighteen_is_refused(tmp_path: Path) -> None:
+    row = purchase(items=[{"sku": "A", "qty": 10**18, "price": 1}])
+    assert only_error(tmp_path, row).startswith("item 1: 'qty' is too large")
+
+
 def test_a_non_numeric_amount_is_refused(tmp_path: Path) -> None:
     assert only_error(tmp_path, purchase(amount="abc")) == "purchase needs a numeric 'amount' (got 'abc')"
 
@@ -359,12 +371,75 @@ def test_a_fingerprint_stays_what_stored_ledgers_hold(tmp_path: Path) -> None:
 @pytest.mark.parametrize("row", [FULL_ROW, PURCHASE, {"id": "s", "type": "signup", "member": "m", "at": AT},
                                  {"id": "e", "type": "event", "name": "survey", "member": "m", "at": AT, "score": 3}])
 def test_a_fingerprint_covers_the_validated_content_as_dumped(row: dict[str, Any]) -> None:
-    from rules_engine.readers import _ROW, _canonical, _fingerprint
+    from rules_engine.readers import _ROW, _canonical, _content, _fingerprint
 
     model = _ROW.validate_python(dict(row), context={"tz": TEHRAN})
     content = model.model_dump(exclude_none=True)
     content["at"] = model.at.astimezone(timezone.utc).isoformat()
-    assert _fingerprint(model) == hashlib.sha256(_canonical(content).encode()).hexdigest()
+    assert _fingerprint(_content(model)) == hashlib.sha256(_canonical(content).encode()).hexdigest()
+
+
+# --- plain rows -------------------------------------------------------------------
+# Rows already in their validated form skip the validator (readers._plain_content); every row must read
+# the same either way, down to the fingerprint, and every error must still come from the validator.
+
+_PLAIN = {"text": st.sampled_from(["m-1", "۱۲", "a b"]), "whole": st.sampled_from([0, 1, 250000, 10**18 - 1]),
+          "time": st.sampled_from([AT, "2026-03-21T10:15:00Z", "2026-03-21", "2026-03-21 10:15"])}
+_ODD = st.sampled_from(["", "  ", "\t", 7, -3, True, 1.5, [], {}, 10**18, "120", "۱۲۰٬۰۰۰", "x", Decimal("1.50"),
+                        Decimal("2"), "1899-12-31T23:00:00+00:00", "2200-01-01", "yesterday", 20260321])
+_ITEM_KINDS = {"sku": "text", "category": "text", "qty": "whole", "price": "whole", "gift": "text"}
+_ROW_KINDS = {"id": "text", "member": "text", "at": "time", "amount": "whole", "of": "text", "reward": "text",
+              "offer": "text", "name": "text", "channel": "text"}
+_NEEDS = {"purchase": ["amount"], "refund": ["of", "amount"], "redeem": ["reward"], "claim": ["offer"], "event": ["name"]}
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> dict[str, Any]:
+    """A plain row of any type, then up to two of its values (or one item's) spoilt or left out."""
+    kind = draw(st.sampled_from(EVENT_TYPES))
+    keys = ["id", "member", "at", *_NEEDS.get(kind, []), *draw(st.lists(st.sampled_from(list(_ROW_KINDS)), max_size=3))]
+    row: dict[str, Any] = {"type": kind, **{key: draw(_PLAIN[_ROW_KINDS[key]]) for key in keys}}
+    if draw(st.booleans()):
+        row["items"] = [{key: draw(_PLAIN[_ITEM_KINDS[key]]) for key in draw(st.sets(st.sampled_from(list(_ITEM_KINDS))))}
+                        for _ in range(draw(st.integers(0, 3)))]
+    if draw(st.booleans()):
+        row["attrs"] = {"city": draw(_PLAIN["text"])}
+    for key in draw(st.lists(st.sampled_from([*row, "items", "attrs", "type"]), max_size=2)):
+        spoilt = draw(st.sampled_from(["odd", "gone", "item"]))
+        if spoilt == "gone":
+            row.pop(key, None)
+        elif spoilt == "item" and isinstance(row.get("items"), list) and row["items"] and isinstance(row["items"][0], dict):
+            row["items"][0][draw(st.sampled_from(list(_ITEM_KINDS)))] = draw(_ODD)
+        else:
+            row[key] = draw(st.one_of(_ODD, st.sampled_from(["bogus", [1]]) if key == "type" else _ODD))
+    return row
+
+
+def _read(row: dict[str, Any], validator_only: bool = False) -> Event | RowError:
+    from rules_engine import readers
+
+    with pytest.MonkeyPatch.context() as patch:
+        if validator_only:
+            patch.setattr(readers, "_plain_content", lambda row, tz: None)
+        return readers._to_event(dict(row), 3, TEHRAN)
+
+
+@settings(max_examples=500, deadline=None)
+@given(row=_rows())
+def test_a_row_reads_the_same_with_or_without_the_validator(row: dict[str, Any]) -> None:
+    plain, validated = _read(row), _read(row, validator_only=True)
+    assert plain == validated
+    if isinstance(plain, Event):
+        assert isinstance(validated, Event)
+        assert (plain.fingerprint, plain.line, dict(plain.fields), [dict(i.fields) for i in plain.items]) == (
+            validated.fingerprint, validated.line, dict(validated.fields), [dict(i.fields) for i in validated.items])
+
+
+def test_a_plain_purchase_takes_the_plain_path() -> None:
+    from rules_engine.readers import _plain_content
+
+    row = {**PURCHASE, "items": [{"sku": "COF-1", "category": "coffee", "qty": 2, "price": 90000}]}
+    assert _plain_content(row, TEHRAN) is not None
 
 
 # --- format detection --------------------------------------------------------------
