@@ -24,8 +24,6 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from schemas import create_schema, drop_schema  # noqa: E402

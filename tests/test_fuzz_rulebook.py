@@ -233,8 +233,8 @@ def test_the_longest_durations_run_on_the_earliest_and_latest_event_times(tmp_pa
         "long.rules", REGISTRY)
     assert program is not None, diagnostics
     events = tmp_path / "edges.jsonl"
-    events.write_text(f'{{"id": "p-1", "member": "m-1", "at": "1900-01-01T00:00:00+00:00", "amount": 10000}}\n'
-                      f'{{"id": "p-2", "member": "m-1", "at": "2199-12-31T23:59:59+00:00", "amount": 10000}}\n',
+    events.write_text('{"id": "p-1", "member": "m-1", "at": "1900-01-01T00:00:00+00:00", "amount": 10000}\n'
+                      '{"id": "p-2", "member": "m-1", "at": "2199-12-31T23:59:59+00:00", "amount": 10000}\n',
                       encoding="utf-8")
     read = read_events(events, program.settings.tz)
     assert read.errors == ()

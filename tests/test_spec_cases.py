@@ -16,7 +16,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import main
