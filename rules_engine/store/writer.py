@@ -284,8 +284,26 @@ class _Batch:
         self.summary = summary
         self.rows: dict[sa.Table, list[tuple[Any, ...]]] = {table: [] for table in _COLUMNS}
         self.touched: dict[str, int] = {}
-        # Times go to the driver as it takes them: SQLite's as the text SQLAlchemy's DateTime reads back.
-        self.time: Callable[[datetime | None], Any] = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc
+        self.convert = _sqlite_time if connection.dialect.name == "sqlite" else codec.as_utc  # rows go to the driver as they are
+        self.times: dict[tuple[datetime, int], Any] = {}
+        self.last: tuple[datetime | None, Any] = (None, None)
+
+    def time(self, at: datetime | None) -> Any:
+        """`at` as the driver takes it, converted once per instant: an event's time recurs in its entries and lots.
+
+        The key holds `fold` because two times of one zone compare equal without it
+        when they are an hour apart around the end of summer time.
+        """
+        if at is self.last[0]:  # most times are the event's own, recurring in its entries, lot and tier change
+            return self.last[1]
+        if at is None:
+            return None
+        key = (at, at.fold)
+        converted = self.times.get(key)
+        if converted is None:
+            converted = self.times[key] = self.convert(at)
+        self.last = (at, converted)
+        return converted
 
     def arrive(self, arrival: Arrival) -> Outcome | None:
         ledger, event = self.ledger, arrival.event
@@ -444,16 +462,8 @@ class _Counter:
 
 
 def _sqlite_time(at: datetime | None) -> str | None:
-    """A time in UTC as SQLAlchemy's SQLite DateTime type stores it, so that it reads it back.
-
-    Written for speed, as three or four times of every event pass here: the engine's times are
-    already in UTC, and the offset `isoformat` ends them with is cut off rather than removed first.
-    """
-    if at is None:
-        return None
-    if at.tzinfo is not timezone.utc:
-        at = codec.as_utc(at)
-    return at.isoformat(" ", "microseconds")[:-6]
+    """A time in UTC as SQLAlchemy's SQLite DateTime type stores it, so that it reads it back."""
+    return None if at is None else codec.as_utc(at).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class _Statements(Protocol):
