@@ -1,8 +1,8 @@
 """Proof at scale that every way of applying a history gives the same ledger.
 
-    python bench/agreement.py [--members 6300] [--days 365] [--postgres URL]
+    python bench/agreement.py [--members 6600] [--days 365] [--postgres URL]
 
-Generates a synthetic club (about 100,000 events for the defaults, with resent
+Generates a synthetic club (just over 100,000 events for the defaults, with resent
 duplicates), then applies it to fresh ledgers four ways, through the `loyalty`
 command exactly as an operator would: in one run; the same file again (nothing
 may change); in four chunks; and killed with SIGKILL three times at random points
@@ -91,7 +91,7 @@ def _comparable(entries: list[dict]) -> list[tuple]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=6300)
+    parser.add_argument("--members", type=int, default=6600)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--postgres", help="a server URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
