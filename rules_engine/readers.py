@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Iterator, Literal, TextIO, Union
+from typing import Annotated, Any, Iterator, Literal, TextIO, Union, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, TypeAdapter, ValidationError, ValidationInfo
@@ -367,12 +367,8 @@ class _Referral(_Row):
     type: Literal["referral"]
 
 
-_ROW: TypeAdapter[_Row] = TypeAdapter(
-    Annotated[
-        Union[_Purchase, _Refund, _Signup, _Redeem, _Claim, _Custom, _Referral],
-        Field(discriminator="type"),
-    ]
-)
+_KINDS = (_Purchase, _Refund, _Signup, _Redeem, _Claim, _Custom, _Referral)
+_ROW: TypeAdapter[_Row] = TypeAdapter(Annotated[Union[_KINDS], Field(discriminator="type")])
 
 
 def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
@@ -404,10 +400,11 @@ def _set_fields(model: BaseModel) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-# The keys each type of event must have beyond id, member and at.
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "purchase": ("amount",), "refund": ("of", "amount"), "signup": (), "redeem": ("reward",), "claim": ("offer",),
-    "event": ("name",), "referral": (),
+# By event type, the keys its rows must have, as its model says.
+_REQUIRED: dict[str, frozenset[str]] = {
+    get_args(kind.model_fields["type"].annotation)[0]:
+        frozenset(name for name, spec in kind.model_fields.items() if spec.is_required() and name != "type")
+    for kind in _KINDS
 }
 _OPTIONAL_TEXT = ("of", "reward", "offer", "name")
 _ITEM_TEXT = ("sku", "category")
@@ -423,18 +420,17 @@ def _plain_content(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any] | None:
     explains what is wrong. tests/test_readers.py holds the two to the same events.
     """
     required = _REQUIRED.get(kind) if type(kind := row["type"]) is str else None
-    if required is None or not _is_text(row.get("id")) or not _is_text(row.get("member")):
+    if required is None or not row.keys() >= required:
         return None
-    for key in required:
-        if key not in row:
-            return None
+    if not _is_text(row["id"]) or not _is_text(row["member"]):
+        return None
     for key in _OPTIONAL_TEXT:
         if key in row and not _is_text(row[key]):
             return None
     if "amount" in row and not _is_whole(row["amount"], 0):
         return None
     try:
-        at = _instant(row.get("at"), tz)
+        at = _instant(row["at"], tz)
     except PydanticCustomError:
         return None
     given, items = row.get("items", []), []
