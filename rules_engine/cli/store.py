@@ -214,11 +214,13 @@ COMMANDS = (apply, member, redeem, expire, export, report)
 
 
 def _open(url: str) -> Any:
-    return _run(lambda: open_database(url))
+    """An existing store: the operator's commands never create one."""
+    return _run(lambda: open_database(url, create=False))
 
 
 def _ledger(url: str, program: Program, text: str, path: str) -> Ledger:
-    ledger = Ledger(_open(url), program, text, path)
+    """The ledger `apply` writes to, starting the store if there is none yet."""
+    ledger = Ledger(_run(lambda: open_database(url)), program, text, path)
     _run(ledger.load)
     return ledger
 

@@ -36,8 +36,14 @@ def database_url(given: str | None) -> str:
     return url if "://" in url else f"sqlite:///{url}"
 
 
-def open_database(url: str) -> Engine:
-    """An engine for `url` with the schema migrated to the latest version."""
+def open_database(url: str, create: bool = True) -> Engine:
+    """An engine for `url` with the schema migrated to the latest version.
+
+    Only `apply` starts a store: the commands that read or change an existing one pass
+    `create=False`, so that a mistyped SQLite path is an error rather than a new, empty file.
+    """
+    if not create:
+        _must_exist(url)
     engine = _engine(url)
     try:
         migrate(engine)
@@ -73,6 +79,18 @@ def migrate(engine: Engine) -> None:
 def read(engine: Engine) -> Connection:
     """A connection for reading only: on SQLite it takes no write lock, so a long read never stalls a writer."""
     return engine.connect().execution_options(**{_READ_ONLY: True})
+
+
+def _must_exist(url: str) -> None:
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return  # _engine words the error
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database).expanduser()
+        if not path.is_file():
+            raise StoreError(f"there is no store at {path}: check --db or {ENV_VAR}, or start one with "
+                             f"loyalty apply RULEBOOK EVENTS")
 
 
 def _engine(url: str) -> Engine:

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from ledger_support import SMALL_RULEBOOK, write_lines
 from rules_engine.cli import main
+from rules_engine.store.database import open_database
 
 SIGNUP = {"id": "s1", "type": "signup", "member": "m1", "at": "2025-01-01T10:00:00Z"}
 BUY = {"id": "p1", "member": "m1", "at": "2025-01-02T10:00:00Z", "amount": 120000}
@@ -70,9 +71,20 @@ def test_member_unknown_to_the_store_is_an_error(db_url: str, rulebook: Path, tm
 
 
 def test_commands_on_an_empty_store_say_to_apply_a_rulebook_first(db_url: str) -> None:
+    open_database(db_url).dispose()  # a store with its tables and nothing in them
     result = CliRunner().invoke(main, ["report", "--db", db_url])
     assert result.exit_code == 1
     assert "the store is empty: apply a rulebook to it first" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["report"], ["member", "m1"], ["export"], ["expire", "--as-of", "2025-02-01"],
+                                     ["redeem", "m1", "coupon"]])
+def test_commands_other_than_apply_do_not_create_a_store_at_a_mistyped_path(command: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "ledgr.db"
+    result = CliRunner().invoke(main, [*command, "--db", str(missing)])
+    assert result.exit_code == 1
+    assert f"there is no store at {missing}: check --db or LOYALTY_DATABASE_URL" in result.stderr
+    assert not missing.exists()
 
 
 def test_redeem_prints_the_code_and_the_new_balance(db_url: str, rulebook: Path, tmp_path: Path) -> None:
