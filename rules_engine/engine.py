@@ -26,6 +26,7 @@ from rules_engine.ledger import Entry, Lot, Outcome, Reason, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
+from rules_engine.dsl.diagnostics import did_you_mean
 from rules_engine.program import Duration, ExpiryRule, Program
 from rules_engine.runtime import EvaluationError, TierConditionError
 from rules_engine.windows import Cutoff, Record, Windows
@@ -339,7 +340,7 @@ class Engine:
                    notes: list[str]) -> Handled:
         reward = self.program.rewards.get(event.reward or "")
         if reward is None:
-            raise Rejected("unknown_reward", f"the rulebook has no reward `{event.reward}`")
+            raise Rejected("unknown_reward", _unknown("reward", event.reward or "", self.program.rewards))
         if reward.when is not None and not reward.when(ctx, m, None):
             raise Rejected("not_eligible", f"{reward.source.label}: {reward.source.text}")
         used = m.redemptions.get(reward.id, 0)
@@ -364,7 +365,7 @@ class Engine:
                    notes: list[str]) -> Handled:
         offer = self.program.offers.get(event.offer or "")
         if offer is None:
-            raise Rejected("unknown_offer", f"the rulebook lists no offer \"{event.offer}\"")
+            raise Rejected("unknown_offer", _unknown("offer", event.offer or "", self.program.offers))
         redeem_ctx = RedeemContext(m.id, event.id, event.at.astimezone(self.tz), offer.offer.ref, event.fingerprint or event.id)
         if offer.when is not None and not offer.when(ctx, m, None):
             raise Rejected("not_eligible", f"{offer.source.label}: {offer.source.text}")
@@ -525,6 +526,14 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
 _CAPPED = "capped at {:,} by {} ({:,} of {:,} already earned in {})"  # room, cap, earned in its window, cap, window
 _REPAID = "{:,} repay the negative balance"  # points
 _EXPIRED = "{:,} of the {:,} points earned by {} expired"  # points left, points earned, the earning event
+
+
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    """Why a redemption or claim names nothing the rulebook has, with the likely typo or the names there are."""
+    names = sorted(known)
+    hint = did_you_mean(name, names) or (f"the rulebook's {what}s are {', '.join(f'`{n}`' for n in names)}" if names
+                                         else f"the rulebook has no {what}s")
+    return f"the rulebook has no {what} `{name}`; {hint}"
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:

@@ -83,6 +83,17 @@ def test_redemption_rejections_in_order(compile_text, reward: str, setup: str, r
     assert engine.members["m1"].balance == balance
 
 
+@pytest.mark.parametrize(("reward", "hint"), [
+    ("onse", "did you mean `once`?"),
+    ("nothing", "the rulebook's rewards are `dear`, `once`"),
+])
+def test_an_unknown_reward_is_refused_with_the_likely_typo_or_the_rewards_there_are(compile_text, reward: str,
+                                                                                   hint: str) -> None:
+    outcomes = run(Engine(compile_text(REWARDS)),
+                   f'{{"id":"x1","type":"redeem","member":"m1","at":"2026-01-02T10:00:00Z","reward":"{reward}"}}')
+    assert outcomes[-1].reason == f"unknown_reward: the rulebook has no reward `{reward}`; {hint}"
+
+
 def test_limit_counts_only_successful_redemptions(compile_text) -> None:
     engine = Engine(compile_text(REWARDS))
     outcomes = run(
