@@ -602,6 +602,17 @@ def test_a_negative_limit_points_at_the_sign_and_says_how_to_allow_any_number() 
         "a limit is a whole number of at least 1; to allow any number of uses, leave the limit out")
 
 
+def test_a_negative_cost_says_what_a_cost_may_be() -> None:
+    d = diagnostic('reward r "R" costs -5 points gives free_shipping()')
+    assert (d.message, d.hint) == ("unexpected `-`; expected a number", "a cost is a number of points, 0 or more")
+
+
+@pytest.mark.parametrize("factor", ["x2", "X3"])
+def test_a_bonus_factor_written_after_its_x_is_turned_around(factor: str) -> None:
+    d = diagnostic(f"bonus {factor} when weekday == friday")
+    assert d.hint == f"write the number first: `bonus {factor[1:]}x`"
+
+
 def test_a_period_without_a_count_asks_for_one() -> None:
     d = diagnostic('reward r "R" costs 1 point gives free_shipping() limit 1 per day')
     assert (d.message, d.hint) == ("unexpected name `day`; expected `member` or a number", "say how many: `per 1 day`")

@@ -273,6 +273,10 @@ def _acceptable(err: UnexpectedInput) -> set[str]:
 def _token_hint(tok: Token, accepted: set[str], piece: Piece) -> str | None:
     if tok.type == "MINUS" and "NUMBER" in accepted and piece.text[:tok.start_pos].rstrip().lower().endswith("limit"):
         return "a limit is a whole number of at least 1; to allow any number of uses, leave the limit out"
+    if tok.type == "MINUS" and "NUMBER" in accepted and piece.text[:tok.start_pos].rstrip().lower().endswith("costs"):
+        return "a cost is a number of points, 0 or more"
+    if tok.type == "NAME" and _FACTOR_FIRST.fullmatch(tok) and piece.text[:tok.start_pos].rstrip().lower().endswith("bonus"):
+        return f"write the number first: `bonus {tok[1:]}x`"
     if tok.type == "NAME" and "NUMBER" in accepted and tok.lower().rstrip("s") in _UNIT_WORDS:
         return f"say how many: `per 1 {tok.lower().rstrip('s')}`"
     if tok.type == "NAME" and accepted == {"STRING"}:
@@ -296,6 +300,7 @@ def _describe(tok: Token) -> str:
 
 
 _UNIT_WORDS = ("day", "week", "month", "year")
+_FACTOR_FIRST = re.compile(r"[xX]\d+(\.\d+)?")  # `bonus x2` for `bonus 2x`
 _VALUE_START = {"NAME", "NUMBER", "STRING"}
 _OPERATORS = {"PLUS", "TIMES", "_AND", "_OR"}
 
