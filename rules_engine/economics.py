@@ -14,21 +14,22 @@ Definitions used throughout:
   club's give-back rate;
 - revenue: purchase amounts less refunded amounts.
 
-Points per rule come from the explanation lines of each earn entry (the
-engine's ledger entry names the contributing rules in `why`): every earn rule
-keeps the points it gave before bonuses, a bonus gets the extra points its
-factor added, and a cap the points it cut (a negative figure), so the figures
-of one entry always add up to its points.
+Points per rule come from the reasons of each earn entry, which name the rule
+each part speaks for (`ledger.Template`): every earn rule keeps the points it
+gave before bonuses, the bonuses share the extra points their factors added (in
+proportion to the logarithm of each factor, since they multiply), and a cap the
+points it cut (a negative figure), so the figures of one entry always add up to
+its points.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from rules_engine.calendars import format_date
@@ -40,9 +41,6 @@ from rules_engine.program import Program
 
 Amount = int | Decimal
 
-_EARN_PART = re.compile(r"^\+([\d,]+): ([^,]+),")
-_BONUS_PART = re.compile(r"^×([\d.]+): (\S+)$")
-_CAP_PART = re.compile(r"^capped at [\d,]+ by (.+?) \(")
 _PROBLEMS = ("invalid", "conflict", "failed")
 
 
@@ -301,15 +299,16 @@ class _Watcher:
 def rule_parts(entry: Entry) -> list[tuple[str, int]]:
     """An earn entry's points split by the rules that made them; the parts add up to the entry's points."""
     base: list[tuple[str, int]] = []
-    bonuses: list[tuple[str, float]] = []
+    bonuses: list[tuple[str, Fraction]] = []
     cap: str | None = None
-    for line in entry.why:
-        if m := _EARN_PART.match(line):
-            base.append((m.group(2), int(m.group(1).replace(",", ""))))
-        elif m := _BONUS_PART.match(line):
-            bonuses.append((m.group(2), float(m.group(1))))
-        elif m := _CAP_PART.match(line):
-            cap = m.group(1)
+    for template, *figures in entry.reasons:
+        part = getattr(template, "part", None)
+        if part == "earn":
+            base.append((template.rule, figures[0]))
+        elif part == "bonus":
+            bonuses.append((template.rule, template.factor))
+        elif part == "cap":
+            cap = template.rule
     if not base:
         return [(entry.rule, entry.points)]
     before = sum(points for _, points in base)

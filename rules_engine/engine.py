@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
 from rules_engine.events import EMPTY, EVENT_TYPES, Event
-from rules_engine.ledger import Entry, Lot, Outcome, Reason, TierChange
+from rules_engine.ledger import Entry, Lot, Outcome, Reason, Template, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
@@ -123,6 +123,7 @@ class Engine:
         self._handlers = {kind: getattr(type(self), f"_on_{kind}") for kind in EVENT_TYPES}
         self._purchase_cutoffs = tuple(timedelta(days=d) for d in program.windows)
         self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
+        self._capped = tuple(Template(_CAPPED, cap.source.label, "cap") for cap in program.caps)
         perks = tuple((p.tier_rank, (p.kind.name, MappingProxyType(p.params.model_dump(exclude_none=True)), p.kind.plugin))
                       for p in program.perks)
         # by tier rank, the perks (kind, data, plugin) a member of that tier gets on each purchase
@@ -393,7 +394,7 @@ class Engine:
             for k, cap in enumerate(caps):
                 room = max(0, cap.points - m.cap_sums[k])
                 if total > room:
-                    why.append((_CAPPED, room, cap.source.label, m.cap_sums[k], cap.points, cap.window))
+                    why.append((self._capped[k], room, cap.source.label, m.cap_sums[k], cap.points, cap.window))
                     total = room
         if total <= 0:
             return 0, None

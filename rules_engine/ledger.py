@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Any, Literal
 
 from rules_engine.events import Event
@@ -20,6 +21,27 @@ from rules_engine.windows import Record
 EntryKind = Literal["earn", "redeem", "expire", "reverse"]
 Status = Literal["applied", "duplicate", "conflict", "rejected", "invalid", "failed"]
 Reason = tuple[Any, ...]  # a `str.format` template and the figures it takes, in order
+
+
+class Template(str):
+    """The wording of one part of an earning, which also names the rule it speaks for.
+
+    Reports split an earning's points by rule (the "points per rule" of a simulation).
+    Reading that back out of the worded reasons broke on labels with spaces and on
+    factors shown rounded, so the parts carry it: `rule` is the label, `part` what the
+    rule did (`earn`: gave the first figure's points; `bonus`: multiplied by `factor`;
+    `cap`: cut the sum), and the text stays the template that words the reason.
+    """
+
+    rule: str
+    part: Literal["earn", "bonus", "cap"]
+    factor: Fraction
+
+    def __new__(cls, text: str, rule: str, part: Literal["earn", "bonus", "cap"],
+                factor: Fraction = Fraction(1)) -> "Template":
+        template = super().__new__(cls, text)
+        template.rule, template.part, template.factor = rule, part, factor
+        return template
 
 
 class Lot(Record):
@@ -45,11 +67,11 @@ class Entry:
     `why` may be given as a list of `(template, figures…)` reasons rather than as text,
     formatted (`template.format(*figures)`) on the first read: a simulation writes millions
     of entries and explains a handful, and formatting was a sixth of the cost of a simple
-    purchase. An entry is never changed once made; it is a plain slotted class rather than
+    purchase. Those reasons stay readable as given (`reasons`) for reports that count figures. An entry is never changed once made; it is a plain slotted class rather than
     a frozen dataclass only because a frozen one pays a call per field when it is built.
     """
 
-    __slots__ = ("member", "at", "kind", "points", "event", "rule", "lots", "_why")
+    __slots__ = ("member", "at", "kind", "points", "event", "rule", "lots", "_why", "_text")
 
     def __init__(self, member: str, at: datetime, kind: EntryKind, points: int, event: str, rule: str,
                  why: tuple[str, ...] | list[Reason] = (), lots: tuple[tuple[str, int], ...] = ()) -> None:
@@ -61,13 +83,20 @@ class Entry:
         self.rule = rule
         self.lots = lots
         self._why = why
+        self._text: tuple[str, ...] | None = None
 
     @property
     def why(self) -> tuple[str, ...]:
-        why = self._why
-        if isinstance(why, list):
-            why = self._why = tuple(template.format(*figures) for template, *figures in why)
-        return why
+        text = self._text
+        if text is None:
+            why = self._why
+            text = self._text = tuple(t.format(*figures) for t, *figures in why) if isinstance(why, list) else why
+        return text
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """The reasons as templates and figures, for an entry the engine made from them (none once stored)."""
+        return self._why if isinstance(self._why, list) else []
 
     def explain(self) -> str:
         """The signed points and why, without saying the total twice when one reason already starts with it."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rules_engine.economics import rule_parts, run
+from rules_engine.engine import Engine
 from rules_engine.events import Event
 from rules_engine.ledger import Entry
 from rules_engine.readers import read_events
@@ -87,15 +88,33 @@ def test_a_bonus_gets_the_points_its_factor_added_and_a_cap_the_points_it_cut(co
     assert e.earned == 150
 
 
-def test_rule_parts_split_an_entry_across_several_bonuses_and_add_up():
-    why = ("+70: base, 1 per 10 on 700 of the purchase", "+30: extra, 3 per 100 on 1000 of the purchase",
-           "×2: promo", "×1.5: gold_boost", "capped at 250 by big cap (0 of 250 already earned in 30 days)")
-    entry = Entry("a", at("2026-01-01"), "earn", 250, "p1", "base, extra", why)
+def _earning(compile_text, rulebook: str, amount: int) -> Entry:
+    (entry,) = Engine(compile_text(rulebook)).process(buy("p1", "a", "2026-01-02", amount)).entries
+    return entry
+
+
+def test_rule_parts_split_an_entry_across_rules_bonuses_and_a_cap_and_add_up(compile_text):
+    entry = _earning(compile_text, """
+        base: earn 1 point per 10 toman
+        earn 3 points per 100 toman
+        promo: bonus 2x
+        bonus 1.5x
+        big: cap 250 points per 30 days
+    """, 1000)  # (100 + 30) × 3 = 390, capped at 250
     parts = dict(rule_parts(entry))
-    assert parts["base"] == 70 and parts["extra"] == 30
-    assert parts["big cap"] == -50
-    assert parts["promo"] > parts["gold_boost"] > 0
-    assert sum(parts.values()) == 250
+    assert (parts["base"], parts["line 3"], parts["big"]) == (100, 30, -140)
+    assert parts["promo"] > parts["line 5"] > 0
+    assert sum(parts.values()) == entry.points == 250
+
+
+def test_a_bonus_gets_exactly_the_points_its_factor_added(compile_text):
+    entry = _earning(compile_text, "base: earn 1 point per 10 toman\nboost: bonus 1.15x\n", 1000)
+    assert rule_parts(entry) == [("base", 100), ("boost", 15)]
+
+
+def test_an_unlabelled_bonus_is_named_by_its_line(compile_text):
+    entry = _earning(compile_text, "base: earn 1 point per 10 toman\nbonus 1.5x\n", 1000)
+    assert rule_parts(entry) == [("base", 100), ("line 2", 50)]
 
 
 def test_rules_are_listed_most_points_first(compile_text):

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from rules_engine import limits, runtime
 from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
+from rules_engine.ledger import Template
 from rules_engine.program import BonusRule, EarnRule, EarningPlan
 
 # What the compiler hands over for each rule: the compiled rule, its condition and item test as Python
@@ -80,7 +81,7 @@ def plans(triggers: dict[Trigger, tuple[list[EarnPart], list[BonusPart]]], const
 
 def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings) -> None:
     rule = part.rule
-    label, reason = w.const(rule.source.label), w.const(_reason(rule))
+    label, reason = w.const(rule.source.label), w.const(Template(_reason(rule), rule.source.label, "earn"))
     num, den = (w.number(x) for x in _rate(rule))
     w.line("try:")
     w.indent += 1
@@ -127,7 +128,7 @@ def _bonus(w: codegen.Writer, part: BonusPart) -> None:
     if part.when is not None:
         tests.append(w.expr(part.when))
     factor = rule.factor
-    reason = w.const((_literal(f"×{_show(factor)}: {rule.source.label}"),))
+    reason = w.const((Template(_literal(f"×{_show(factor)}: {rule.source.label}"), rule.source.label, "bonus", factor),))
     w.line("try:")
     w.line(f"    if {' and '.join(f'({t})' for t in tests) or 'True'}:")
     w.line(f"        num *= {w.number(factor.numerator)}")
