@@ -27,10 +27,13 @@ import heapq
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from rules_engine.program import Program
 
 DAY = 86_400.0
 
@@ -86,7 +89,7 @@ class Plan:
     start: date = date(2025, 3, 21)  # 1 Farvardin 1404
     tz: ZoneInfo = ZoneInfo("Asia/Tehran")
     rewards: tuple[tuple[str, int], ...] = DEFAULT_REWARDS
-    point_value: int = 100
+    point_value: float = 100
     earn_rate: float = 0.01
     orders_per_month: float = 1.3
     refund_rate: float = 0.03
@@ -98,6 +101,13 @@ class Plan:
             raise ValueError("members and days must be at least 1")
         if not self.rewards or any(cost <= 0 for _, cost in self.rewards):
             raise ValueError("rewards must be a non-empty list of (id, cost) with costs above zero")
+
+
+def shaped_by(plan: Plan, program: Program) -> Plan:
+    """`plan` with a rulebook's time zone, point value and rewards (those with a cost), where it has them."""
+    rewards = tuple((r.id, r.cost) for r in program.rewards.values() if r.cost > 0) or plan.rewards
+    value = program.settings.point_value
+    return replace(plan, tz=program.settings.tz, rewards=rewards, point_value=float(value) if value else plan.point_value)
 
 
 @dataclass(slots=True)

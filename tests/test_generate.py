@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import tracemalloc
 from collections import Counter
 from datetime import date, datetime
 from itertools import islice
 
 import pytest
+from click.testing import CliRunner
 
-from rules_engine.generate import Plan, generate, write_events
+from rules_engine.cli import main
+from rules_engine.generate import Plan, generate, shaped_by, write_events
 from rules_engine.readers import read_events
 
 YEAR = Plan(members=1500, days=365, seed=11)
@@ -160,3 +163,27 @@ def test_memory_does_not_grow_with_the_number_of_events():
     long_count, long_peak = _peak(Plan(days=365, **busy))
     assert long_count > 8 * short_count
     assert long_peak < 1.3 * short_peak
+
+
+SHAPING = """
+currency toman
+timezone "UTC"
+point value 0.5 toman
+earn 1 point per 1000 toman
+reward mug "Mug" costs 200 points gives product(sku: "MUG")
+reward free "Free" costs 0 points gives free_shipping()
+"""
+
+
+def test_a_rulebook_shapes_the_plan_with_its_zone_point_value_and_costed_rewards(compile_text) -> None:
+    plan = shaped_by(Plan(members=10, days=10), compile_text(SHAPING))
+    assert (str(plan.tz), plan.point_value, plan.rewards) == ("UTC", 0.5, (("mug", 200),))
+
+
+def test_generate_with_a_rulebook_redeems_only_its_rewards(tmp_path) -> None:
+    rulebook = tmp_path / "club.rules"
+    rulebook.write_text(SHAPING, encoding="utf-8")
+    result = CliRunner().invoke(main, ["generate", "--members", "60", "--days", "120", "--rulebook", str(rulebook)])
+    assert result.exit_code == 0, result.output
+    redeemed = {json.loads(line).get("reward") for line in result.stdout.splitlines() if '"redeem"' in line}
+    assert redeemed == {"mug"}

@@ -21,7 +21,7 @@ from rules_engine.dsl.compiler import compile_source
 from rules_engine.dsl.diagnostics import Diagnostic, sort_key
 from rules_engine.economics import Economics, run
 from rules_engine.events import Event
-from rules_engine.generate import DEFAULT_REWARDS, Plan, write_events
+from rules_engine.generate import Plan, shaped_by, write_events
 from rules_engine.ledger import Outcome
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
@@ -67,10 +67,7 @@ def generated_plan(program: Program) -> Plan:
 
     The seed is fixed, so the same rulebook always meets the same members.
     """
-    rewards = tuple((r.id, r.cost) for r in program.rewards.values() if r.cost > 0)
-    value = program.settings.point_value
-    return Plan(members=GENERATED_MEMBERS, days=GENERATED_DAYS, tz=program.settings.tz,
-                rewards=rewards or DEFAULT_REWARDS, point_value=int(value) if value >= 1 else 100)
+    return shaped_by(Plan(members=GENERATED_MEMBERS, days=GENERATED_DAYS), program)
 
 
 class Workbench:

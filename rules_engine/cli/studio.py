@@ -16,7 +16,7 @@ import click
 from rules_engine.cli import design
 from rules_engine.compare import Comparison, compare
 from rules_engine.economics import Economics, run
-from rules_engine.generate import Plan, write_events
+from rules_engine.generate import Plan, shaped_by, write_events
 from rules_engine.html_report import comparison_page, simulation_page
 from rules_engine.importing import Import, MapError, import_rows, parse_map
 from rules_engine.program import Program
@@ -36,20 +36,14 @@ def generate(members: int, days: int, seed: int, start: datetime, rulebook: str 
     """Write synthetic club events (JSON Lines), in time order, for trying a rulebook."""
     plan = Plan(members=members, days=days, seed=seed, start=start.date())
     if rulebook is not None:
-        plan = _plan_for(plan, design.load_program(rulebook))
+        program = design.load_program(rulebook)
+        if not any(r.cost > 0 for r in program.rewards.values()):
+            raise click.ClickException("the rulebook has no rewards with a cost; redemptions need at least one")
+        plan = shaped_by(plan, program)
     began = time.perf_counter()
     count = _write(output, lambda out: write_events(plan, out))
     click.echo(f"{count:,} events for {members:,} members over {days:,} days "
                f"in {time.perf_counter() - began:.1f} s", err=True)
-
-
-def _plan_for(plan: Plan, program: Program) -> Plan:
-    rewards = tuple((r.id, r.cost) for r in program.rewards.values() if r.cost > 0)
-    if not rewards:
-        raise click.ClickException("the rulebook has no rewards with a cost; redemptions need at least one")
-    value = program.settings.point_value
-    return Plan(members=plan.members, days=plan.days, seed=plan.seed, start=plan.start, tz=program.settings.tz,
-                rewards=rewards, point_value=int(value) if value else plan.point_value)
 
 
 @click.command(name="import")
