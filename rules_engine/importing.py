@@ -22,6 +22,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
+import jdatetime
+
 from rules_engine.calendars import CALENDARS, resolve_date
 from rules_engine.readers import RowError
 
@@ -138,14 +140,17 @@ def _row(line: int, cells: list[str], columns: dict[str, int], header: list[str]
 
 def parse_date(text: str, date_format: str | None, calendar: str = "gregorian") -> str:
     """An export's date or time as ISO text; without an offset it is read in the rulebook's time zone."""
+    if date_format and calendar == "jalali":  # Gregorian strptime would refuse 30 Ordibehesht, 31 Tir, ...
+        try:
+            jalali = jdatetime.datetime.strptime(text, date_format)
+        except ValueError as error:
+            raise ValueError(f"'{text}' is not a Jalali date in the format {date_format} ({error})") from None
+        return _gregorian(text, jalali.year, jalali.month, jalali.day, jalali.strftime("%H:%M:%S"), calendar)
     if date_format:
         try:
-            parsed = datetime.strptime(text, date_format)
+            return datetime.strptime(text, date_format).isoformat()
         except ValueError:
             raise ValueError(f"'{text}' does not match the date format {date_format}") from None
-        if calendar == "jalali":
-            return _gregorian(text, parsed.year, parsed.month, parsed.day, parsed.strftime("%H:%M:%S"), calendar)
-        return parsed.isoformat()
     if len(text) == 8 and text.isdigit():
         return _gregorian(text, int(text[:4]), int(text[4:6]), int(text[6:]), None, calendar)
     if match := _DATE.match(text):

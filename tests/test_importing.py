@@ -62,6 +62,8 @@ def test_columns_the_map_does_not_name_stay_as_event_fields(tmp_path):
     ("21/03/2026", "%d/%m/%Y", "gregorian", "2026-03-21T00:00:00"),
     ("1404/01/01", None, "jalali", "2025-03-21"),
     ("14040101", None, "jalali", "2025-03-21"),
+    ("1404/02/30", "%Y/%m/%d", "jalali", "2025-05-20T00:00:00"),  # no 30th of a Gregorian February
+    ("31-04-1404 14:05", "%d-%m-%Y %H:%M", "jalali", "2025-07-22T14:05:00"),
 ])
 def test_dates_are_read_in_the_common_export_formats(text, fmt, calendar, iso):
     assert parse_date(text, fmt, calendar) == iso
@@ -70,6 +72,11 @@ def test_dates_are_read_in_the_common_export_formats(text, fmt, calendar, iso):
 def test_a_date_that_does_not_exist_says_why():
     with pytest.raises(ValueError, match="month 2 of 1997 has 28 days"):
         parse_date("19970230", None)
+
+
+def test_a_jalali_date_that_does_not_exist_in_the_given_format_says_so():
+    with pytest.raises(ValueError, match=r"'1404/12/30' is not a Jalali date in the format %Y/%m/%d"):
+        parse_date("1404/12/30", "%Y/%m/%d", "jalali")
 
 
 def test_amounts_lose_currency_signs_and_separators_and_can_be_scaled():
