@@ -20,7 +20,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, TextArea
 from textual.worker import get_current_worker
 
-from rules_engine.plugins.manager import default_registry
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
 from tui.files import read_rulebook, recent_rulebooks, remember, save_rulebook
@@ -51,10 +50,10 @@ class StudioApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, path: Path | None = None, events: Path | None = None, registry: Registry | None = None,
+    def __init__(self, path: Path | None, registry: Registry, events: Path | None = None,
                  quiet_pause: float = QUIET_PAUSE) -> None:
         super().__init__()
-        self.workbench = Workbench(registry or default_registry(), path, events)
+        self.workbench = Workbench(registry, path, events)
         self.quiet_pause = quiet_pause
         self.saved_text: str | None = None  # the text on disk as last opened or saved
         self.checked: Checked | None = None

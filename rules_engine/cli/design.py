@@ -22,11 +22,19 @@ from rules_engine.simulation import Report, report_json, simulate
 
 
 def plugin_registry() -> Registry:
-    """The installed plugins' registry; a broken plugin is a one-line error naming it, not a traceback."""
-    try:
-        return default_registry()
-    except PluginError as err:
-        raise click.ClickException(str(err)) from err
+    """The installed plugins' registry, built once per command (plugins may do work when asked, like reading a
+    holiday file); a broken plugin is a one-line error naming it, not a traceback."""
+    context = click.get_current_context(silent=True)
+    meta = context.meta if context is not None else {}  # called from Python rather than a command: a fresh one
+    if _REGISTRY not in meta:
+        try:
+            meta[_REGISTRY] = default_registry()
+        except PluginError as err:
+            raise click.ClickException(str(err)) from err
+    return meta[_REGISTRY]
+
+
+_REGISTRY = "loyalty.registry"
 
 
 def load_program(path: str) -> Program:

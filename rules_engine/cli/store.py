@@ -22,11 +22,10 @@ from typing import Any, Callable, Iterator, TextIO
 import click
 
 from rules_engine.calendars import parse_timestamp
-from rules_engine.cli.design import _table, load_program
+from rules_engine.cli.design import _table, load_program, plugin_registry
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
 from rules_engine.plugins.delivery import deliver
-from rules_engine.plugins.manager import default_registry
 from rules_engine.program import Program
 from rules_engine.readers import iter_events
 from rules_engine.simulation import report_json
@@ -92,7 +91,7 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
 def member(member: str, db_url: str | None) -> None:
     """Show MEMBER's balance, tier, open lots and history, each entry with its reason."""
     db = _open(database_url(db_url))
-    tz = _run(lambda: queries.rulebook_in_force(db)).program.settings.tz
+    tz = _run(lambda: queries.rulebook_in_force(db, plugin_registry())).program.settings.tz
     found = queries.account(db, member)
     if found is None:
         raise click.ClickException(f"the store has no member {member}")
@@ -121,7 +120,7 @@ def member(member: str, db_url: str | None) -> None:
 def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, at: str | None) -> None:
     """Redeem REWARD for MEMBER now, through the ledger, and print the effect (a code, a product...)."""
     db = _open(database_url(db_url))
-    stored = _run(lambda: queries.rulebook_in_force(db))
+    stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
     when = _time(at, stored.program, "--at") or datetime.now(timezone.utc)
     event = Event(id=event_id or f"redeem-{secrets.token_hex(8)}", type="redeem", member=member, at=when, reward=reward)
     # A retry of the same request (same id, member and reward) is a duplicate whenever it comes.
@@ -159,7 +158,7 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     in the day that lies --warn-days ahead, so a daily run warns of each lot once.
     """
     db = _open(database_url(db_url))
-    stored = _run(lambda: queries.rulebook_in_force(db))
+    stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
     when = _time(as_of, stored.program, "--as-of") or datetime.now(timezone.utc)
     ledger = _ledger_for(db, stored)
     summary = _run(lambda: ledger.close(when))
@@ -202,7 +201,7 @@ def export(db_url: str | None, fmt: str) -> None:
 def report(db_url: str | None, fmt: str) -> None:
     """Print the store's figures, summed from the ledger, in the shape `simulate` prints."""
     db = _open(database_url(db_url))
-    program = _run(lambda: queries.rulebook_in_force(db)).program
+    program = _run(lambda: queries.rulebook_in_force(db, plugin_registry())).program
     figures = queries.report(db, program)
     if fmt == "json":
         click.echo(json.dumps(report_json(figures), ensure_ascii=False, indent=1))
@@ -240,7 +239,7 @@ def _run(work: Any) -> Any:
 
 def _delivery() -> Callable[[list[Outcome]], None]:
     """Hands committed outcomes to the plugins' effect sinks (SMS, webhooks); a failing sink is reported, not fatal."""
-    sinks = tuple(default_registry().sinks.values())
+    sinks = tuple(plugin_registry().sinks.values())
 
     def send(outcomes: list[Outcome]) -> None:
         for failure in deliver(outcomes, sinks):

@@ -17,6 +17,7 @@ import click
               help="Events to simulate against (JSON Lines or CSV). Default: NAME.jsonl beside NAME.rules.")
 def tui(rulebook: Path | None, events: Path | None) -> None:
     """Edit, check and simulate RULEBOOK in the terminal studio."""
+    from rules_engine.cli.design import plugin_registry
     from tui.app import StudioApp
 
-    StudioApp(rulebook, events).run()
+    StudioApp(rulebook, plugin_registry(), events).run()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine as Database
 
 from rules_engine.dsl.compiler import CompileError, compile_rulebook
 from rules_engine.dsl.diagnostics import format_all
-from rules_engine.plugins.manager import default_registry
+from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
 from rules_engine.simulation import MemberFigures, Report
 from rules_engine.store import codec
@@ -41,7 +41,7 @@ class StoredRulebook:
     program: Program
 
 
-def rulebook_in_force(db: Database) -> StoredRulebook:
+def rulebook_in_force(db: Database, registry: Registry) -> StoredRulebook:
     """The rulebook the last writer applied, compiled: commands that take no RULEBOOK use it."""
     with read(db) as connection:
         row = connection.execute(
@@ -50,7 +50,7 @@ def rulebook_in_force(db: Database) -> StoredRulebook:
     if row is None:
         raise StoreError("the store is empty: apply a rulebook to it first (loyalty apply RULEBOOK EVENTS)")
     try:
-        program = compile_rulebook(row.text, row.path, default_registry())
+        program = compile_rulebook(row.text, row.path, registry)
     except CompileError as err:
         raise StoreError(f"the stored rulebook {row.path} (version {row.id}) no longer compiles, probably because a "
                          f"plugin it uses is missing:\n{format_all(err.diagnostics)}") from err

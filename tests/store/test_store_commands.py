@@ -182,3 +182,26 @@ def test_expire_warns_the_sinks_of_points_expiring_on_the_day_warn_days_ahead(db
     assert "1 members warned of points expiring by 2025-02-01" in result.stdout
     (message,) = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
     assert message["to"] == "m1" and "منقضی" in message["text"]
+
+
+@pytest.mark.parametrize("command", [["member", "m1"], ["report"], ["expire", "--as-of", "2025-02-01"],
+                                     ["redeem", "m1", "coupon"]])
+def test_a_broken_plugin_is_a_one_line_error_in_store_commands(command: list[str], db_url: str, rulebook: Path,
+                                                                tmp_path: Path) -> None:
+    run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP, BUY), "--db", db_url)
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("13 Farvardin\n", encoding="utf-8")
+    result = CliRunner(env={"LOYALTY_HOLIDAYS": str(holidays)}).invoke(main, [*command, "--db", db_url])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: plugin builtin.functions failed in loyalty_functions")
+    assert "Traceback" not in result.output
+
+
+def test_apply_asks_the_plugins_once(db_url: str, rulebook: Path, tmp_path: Path, monkeypatch) -> None:
+    from rules_engine.plugins import manager
+
+    built = []
+    build = manager.build_registry
+    monkeypatch.setattr(manager, "build_registry", lambda pm: built.append(1) or build(pm))
+    run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP, BUY), "--db", db_url)
+    assert len(built) == 1
