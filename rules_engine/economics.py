@@ -33,11 +33,13 @@ from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from rules_engine.calendars import format_date
+from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Event
 from rules_engine.ledger import Entry, Outcome
 from rules_engine.member import Member
 from rules_engine.program import Program
+from rules_engine.simulation import timeline
 
 Amount = int | Decimal
 
@@ -144,8 +146,12 @@ class Economics:
 def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | None = None,
         details: bool = False, near: int = 20) -> list[Economics]:
     """Each program's economics over the same events, in one pass; `details` keeps per-member figures."""
-    ordered = sorted(events, key=lambda e: e.at)
-    end = as_of or (ordered[-1].at if ordered else None)
+    with collector_paused():  # as `simulate` runs (rules_engine/collector.py)
+        return _run(programs, *timeline(events, as_of), details, near)
+
+
+def _run(programs: Sequence[Program], ordered: list[Event], end: datetime | None, details: bool,
+         near: int) -> list[Economics]:
     watchers = [_Watcher(program, details) for program in programs]
     after = 0
     for event in ordered:

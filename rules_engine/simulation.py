@@ -58,14 +58,22 @@ def simulate(program: Program, events: Iterable[Event], as_of: datetime | None =
     """`engine`, a fresh one of `program` when not given, is left as the run ends: analyses that need more than
     the report's figures (rules_engine/fraud.py) read its members and purchases."""
     with collector_paused():
-        return _run(program, sorted(events, key=lambda e: e.at), as_of, set(follow), engine or Engine(program))
+        return _run(program, *timeline(events, as_of), set(follow), engine or Engine(program))
 
 
-def _run(program: Program, ordered: list[Event], as_of: datetime | None, follow: set[str], engine: Engine) -> Report:
+def timeline(events: Iterable[Event], as_of: datetime | None) -> tuple[list[Event], datetime | None]:
+    """The events in time order, and when the run ends: at `as_of`, else at the last event.
+
+    Events after the end are kept in the list (a report counts them as `after_as_of`) but not run.
+    """
+    ordered = sorted(events, key=lambda e: e.at)
+    return ordered, as_of or (ordered[-1].at if ordered else None)
+
+
+def _run(program: Program, ordered: list[Event], end: datetime | None, follow: set[str], engine: Engine) -> Report:
     followed: dict[str, list[Outcome]] = {member: [] for member in follow}
     status: Counter[str] = Counter()
     problems: list[Outcome] = []
-    end = as_of or (ordered[-1].at if ordered else None)
     for event in ordered:
         if end is not None and event.at > end:
             status["after_as_of"] += 1
