@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 import click
 
@@ -14,6 +15,7 @@ from rules_engine.cli import studio
 from rules_engine.dsl.compiler import compile_source
 from rules_engine.dsl.diagnostics import format_all, to_json
 from rules_engine.events import Event
+from rules_engine.ledger import Outcome
 from rules_engine.plugins.manager import PluginError, default_registry
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
@@ -52,19 +54,20 @@ def load_program(path: str) -> Program:
     return program
 
 
-def _as_of(text: str | None, program: Program) -> datetime | None:
+def time_option(text: str | None, program: Program, option: str = "--as-of") -> datetime | None:
+    """A command's time option, read in the rulebook's zone when it has no offset; a bad one names the option."""
     if text is None:
         return None
     try:
         return parse_timestamp(text, program.settings.tz)
     except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--as-of") from err
+        raise click.BadParameter(str(err), param_hint=option) from err
 
 
 def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] = ()) -> tuple[Program, Report]:
     program = load_program(rulebook)
-    report = simulate(program, read_file(events, program), _as_of(as_of, program), follow)
-    report_problems(report, events)
+    report = simulate(program, read_file(events, program), time_option(as_of, program), follow)
+    report_problems(report.problems, events)
     return program, report
 
 
@@ -76,9 +79,9 @@ def read_file(events: str, program: Program) -> tuple[Event, ...]:
     return read.events
 
 
-def report_problems(report: Report, events: str) -> None:
+def report_problems(problems: Iterable[Outcome], events: str) -> None:
     """Events read but refused as invalid, conflicting or failed, on stderr with their line."""
-    for problem in report.problems:
+    for problem in problems:
         where = f"{events}:{problem.event.line}" if problem.event.line else events
         click.echo(f"{where}: event {problem.event.id} {problem.status}: {problem.reason}", err=True)
 
@@ -122,7 +125,7 @@ def simulate_command(rulebook: str, events: str, as_of: str | None, fmt: str, ag
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=1))
         return
     program = load_program(rulebook)
-    studio.study(rulebook, events, _as_of(as_of, program), program, against, html)
+    studio.study(rulebook, events, time_option(as_of, program), program, against, html)
 
 
 @click.command()
@@ -155,23 +158,3 @@ def explain(rulebook: str, events: str, member: str, as_of: str | None) -> None:
     figures = next(m for m in report.members if m.id == member)
     click.echo(f"\n{member}: balance {figures.balance:,}, tier {figures.tier or '-'}, earned {figures.earned:,}, "
                f"redeemed {figures.redeemed:,}, expired {figures.expired:,}, reversed {figures.reversed:,}")
-
-
-def _table(program: Program, report: Report) -> str:
-    data = report_json(report)
-    totals = data["totals"]
-    currency = program.settings.currency
-    lines = [f"{program.settings.program or 'Program'} — simulated up to {data['as_of']}", ""]
-    for key in ("events", "members", "earned", "redeemed", "expired", "reversed", "balance"):
-        lines.append(f"  {key:<12}{totals[key]:>14,}")
-    lines.append(f"  {'liability':<12}{totals['liability']:>14,} {currency}")
-    for key in ("rejected", "duplicates", "conflicts", "invalid", "failed"):
-        if totals[key]:
-            lines.append(f"  {key:<12}{totals[key]:>14,}")
-    if totals["tiers"]:
-        lines += ["", "  tiers"] + [f"    {name:<10}{count:>12,}" for name, count in totals["tiers"].items()]
-    top = sorted(data["members"], key=lambda m: -m["balance"])[:10]
-    if top:
-        lines += ["", f"  {'top members':<16}{'balance':>10}{'earned':>10}  tier"]
-        lines += [f"  {m['id']:<16}{m['balance']:>10,}{m['earned']:>10,}  {m['tier'] or '-'}" for m in top]
-    return "\n".join(lines)

@@ -21,14 +21,13 @@ from typing import Any, Callable, Iterator, TextIO
 
 import click
 
-from rules_engine.calendars import parse_timestamp
-from rules_engine.cli.design import _table, load_program, plugin_registry
+from rules_engine.cli.design import load_program, plugin_registry, time_option
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
 from rules_engine.plugins.delivery import deliver
 from rules_engine.program import Program
 from rules_engine.readers import iter_events
-from rules_engine.simulation import report_json
+from rules_engine.simulation import Report, report_json
 from rules_engine.store import codec, queries
 from rules_engine.store.database import ENV_VAR, StoreError, database_url, display_url, open_database
 from rules_engine.store.writer import BATCH, Arrival, Ledger, Summary
@@ -121,7 +120,7 @@ def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, a
     """Redeem REWARD for MEMBER now, through the ledger, and print the effect (a code, a product...)."""
     db = _open(database_url(db_url))
     stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
-    when = _time(at, stored.program, "--at") or datetime.now(timezone.utc)
+    when = time_option(at, stored.program, "--at") or datetime.now(timezone.utc)
     event = Event(id=event_id or f"redeem-{secrets.token_hex(8)}", type="redeem", member=member, at=when, reward=reward)
     # A retry of the same request (same id, member and reward) is a duplicate whenever it comes.
     request = codec.dump({"id": event.id, "type": "redeem", "member": member, "reward": reward})
@@ -159,7 +158,7 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     """
     db = _open(database_url(db_url))
     stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
-    when = _time(as_of, stored.program, "--as-of") or datetime.now(timezone.utc)
+    when = time_option(as_of, stored.program) or datetime.now(timezone.utc)
     ledger = _ledger_for(db, stored)
     summary = _run(lambda: ledger.close(when))
     send = _delivery()
@@ -199,17 +198,37 @@ def export(db_url: str | None, fmt: str) -> None:
 @_db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def report(db_url: str | None, fmt: str) -> None:
-    """Print the store's figures, summed from the ledger, in the shape `simulate` prints."""
+    """Print the store's figures, summed from the ledger; as JSON, in the shape of `simulate --format json`."""
     db = _open(database_url(db_url))
     program = _run(lambda: queries.rulebook_in_force(db, plugin_registry())).program
     figures = queries.report(db, program)
     if fmt == "json":
         click.echo(json.dumps(report_json(figures), ensure_ascii=False, indent=1))
     else:
-        click.echo(_table(program, figures))
+        click.echo(_report_table(program, figures))
 
 
 COMMANDS = (apply, member, redeem, expire, export, report)
+
+
+def _report_table(program: Program, report: Report) -> str:
+    data = report_json(report)
+    totals = data["totals"]
+    currency = program.settings.currency
+    lines = [f"{program.settings.program or 'Program'} — simulated up to {data['as_of']}", ""]
+    for key in ("events", "members", "earned", "redeemed", "expired", "reversed", "balance"):
+        lines.append(f"  {key:<12}{totals[key]:>14,}")
+    lines.append(f"  {'liability':<12}{totals['liability']:>14,} {currency}")
+    for key in ("rejected", "duplicates", "conflicts", "invalid", "failed"):
+        if totals[key]:
+            lines.append(f"  {key:<12}{totals[key]:>14,}")
+    if totals["tiers"]:
+        lines += ["", "  tiers"] + [f"    {name:<10}{count:>12,}" for name, count in totals["tiers"].items()]
+    top = sorted(data["members"], key=lambda m: -m["balance"])[:10]
+    if top:
+        lines += ["", f"  {'top members':<16}{'balance':>10}{'earned':>10}  tier"]
+        lines += [f"  {m['id']:<16}{m['balance']:>10,}{m['earned']:>10,}  {m['tier'] or '-'}" for m in top]
+    return "\n".join(lines)
 
 
 def _open(url: str) -> Any:
@@ -246,15 +265,6 @@ def _delivery() -> Callable[[list[Outcome]], None]:
             click.echo(f"warning: {failure}", err=True)
 
     return send
-
-
-def _time(text: str | None, program: Program, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_timestamp(text, program.settings.tz)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint=option) from err
 
 
 def _count_lines(path: str) -> int:

@@ -20,7 +20,7 @@ from rules_engine.generate import Plan, shaped_by, write_events
 from rules_engine.html_report import comparison_page, simulation_page
 from rules_engine.importing import Import, MapError, import_rows, parse_map
 from rules_engine.program import Program
-from rules_engine.readers import RowError, read_events
+from rules_engine.readers import RowError
 
 
 @click.command()
@@ -95,21 +95,19 @@ def import_command(export: str, mapping: str, date_format: str | None, calendar:
 def study(rulebook: str, events: str, as_of: datetime | None, program: Program, against: str | None,
           html: str | None) -> None:
     """`loyalty simulate` with economics: a table on stdout, and optionally a what-if and an HTML page."""
-    read = read_events(events, program.settings.tz)
-    for error in read.errors:
-        click.echo(f"{events}:{error.line}: skipped: {error.message}", err=True)
+    read = design.read_file(events, program)
     began = time.perf_counter()
     if against is None:
-        (economics,) = run([program], read.events, as_of)
-        _problems(events, economics)
+        (economics,) = run([program], read, as_of)
+        design.report_problems(economics.problems, events)
         click.echo(economics_table(economics))
         page = simulation_page(economics)
     else:
-        result = compare(program, design.load_program(against), read.events, as_of)
-        _problems(events, result.a)
+        result = compare(program, design.load_program(against), read, as_of)
+        design.report_problems(result.a.problems, events)
         click.echo(comparison_table(result, Path(rulebook).name, Path(against).name))
         page = comparison_page(result, Path(rulebook).name, Path(against).name)
-    click.echo(f"simulated {len(read.events):,} events in {time.perf_counter() - began:.1f} s", err=True)
+    click.echo(f"simulated {len(read):,} events in {time.perf_counter() - began:.1f} s", err=True)
     if html is not None:
         Path(html).write_text(page, encoding="utf-8")
         click.echo(f"wrote {html}", err=True)
@@ -172,12 +170,6 @@ def comparison_table(c: Comparison, name_a: str, name_b: str) -> str:
             lines.append(f"    {m.id:<12}{m.tier_a or '-':>10} → {m.tier_b or '-':<10}"
                          f"{m.balance_a:>10,} → {m.balance_b:<10,}  {'; '.join(m.reasons)}")
     return "\n".join(lines)
-
-
-def _problems(events: str, e: Economics) -> None:
-    for problem in e.problems:
-        where = f"{events}:{problem.event.line}" if problem.event.line else events
-        click.echo(f"{where}: event {problem.event.id} {problem.status}: {problem.reason}", err=True)
 
 
 def _write(output: str | None, produce: Any) -> int:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from rules_engine.cli.design import _as_of, load_program, read_file, report_problems
+from rules_engine.cli.design import load_program, read_file, report_problems, time_option
 from rules_engine.fraud import Findings, Thresholds, findings_json, review
 from rules_engine.program import Program
 
@@ -34,8 +34,8 @@ def suspicious(rulebook: str, events: str, as_of: str | None, fmt: str, min_refu
     and referrers whose referred members bought once, then never again."""
     program = load_program(rulebook)
     thresholds = Thresholds(min_refunds, min_reversed, min_referrals, min_one_time, quiet_days)
-    report, findings = review(program, read_file(events, program), _as_of(as_of, program), thresholds)
-    report_problems(report, events)
+    report, findings = review(program, read_file(events, program), time_option(as_of, program), thresholds)
+    report_problems(report.problems, events)
     if fmt == "json":
         click.echo(json.dumps(findings_json(findings), ensure_ascii=False, indent=1))
     else:
