@@ -28,20 +28,18 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 from rules_engine.calendars import format_date
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
-from rules_engine.events import Event
+from rules_engine.events import Amount, Event
 from rules_engine.ledger import Entry, Outcome
 from rules_engine.member import Member
 from rules_engine.program import Program
 from rules_engine.simulation import timeline
 
-Amount = int | Decimal
 
 _PROBLEMS = ("invalid", "conflict", "failed")
 

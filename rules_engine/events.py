@@ -18,6 +18,11 @@ EVENT_TYPES: tuple[str, ...] = ("purchase", "refund", "signup", "redeem", "claim
 
 Amount = int | Decimal
 
+
+def exact(number: Decimal) -> Amount:
+    """A number as the engine keeps it: `int` when whole, so 250000.0 and 250000 are one amount, else `Decimal`."""
+    return int(number) if number == number.to_integral_value() else number.normalize()
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 

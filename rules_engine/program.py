@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
 
+from rules_engine.events import Amount
 from rules_engine.calendars import add_duration, subtract_duration
 from rules_engine.dsl.checker import Settings
 from rules_engine.plugins.registry import PartnerOffer, RewardType
 
-Amount = int | Decimal
 
 # A condition reads the event context `e`, the member `m` and, for item conditions, the item `i`.
 Condition = Callable[[Any, Any, Any], bool]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import ValidationError
 
+from rules_engine.events import Amount, exact
 from rules_engine.calendars import resolve_date
 from rules_engine.dsl import ast
 from rules_engine.dsl.diagnostics import DiagnosticSink, did_you_mean, nearest
@@ -30,7 +31,6 @@ MAX_EXPRESSION_DEPTH = 64
 # Longer periods would move an event's time out of the dates Python can hold; nothing a
 # loyalty program means lasts longer than a century anyway.
 MAX_DURATION = {"days": 36_525, "weeks": 5_217, "months": 1_200, "years": 100}
-Amount = int | Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +59,11 @@ class Checked:
     windows: set[int] = field(default_factory=set)  # the spend_Nd / count_Nd windows in use
 
 
-def amount(value: Decimal) -> Amount:
-    """An exact number as the engine keeps it: int when whole, Decimal otherwise."""
-    return int(value) if value == value.to_integral_value() else value.normalize()
-
-
 def money_value(node: ast.Money | ast.Number, currency: str) -> Amount:
     """A money literal in the rulebook currency (1 toman = 10 rial)."""
     if isinstance(node, ast.Number) or node.unit == currency:
-        return amount(node.value)
-    return amount(node.value * 10 if currency == "rial" else node.value / 10)
+        return exact(node.value)
+    return exact(node.value * 10 if currency == "rial" else node.value / 10)
 
 
 class Checker:
@@ -321,7 +316,7 @@ class Checker:
         if isinstance(node, ast.Money):
             return money_value(node, self.settings.currency)
         if isinstance(node, (ast.Number, ast.Percent)):
-            return amount(node.value)
+            return exact(node.value)
         if isinstance(node, (ast.String, ast.Boolean)):
             return node.value
         if isinstance(node, ast.DateLit):

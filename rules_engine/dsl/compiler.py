@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast as py
 import hashlib
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from rules_engine.events import exact
 from rules_engine.dsl import ast, codegen, earning
 from rules_engine.dsl.checker import Checked, check, money_value
 from rules_engine.dsl.diagnostics import Diagnostic, DiagnosticSink, lines_of
@@ -298,9 +298,9 @@ class _ExprCompiler:
         if isinstance(node, ast.Money):
             return money_value(node, self.currency)
         if isinstance(node, ast.Number):
-            return _exact(node.value)
+            return exact(node.value)
         if isinstance(node, ast.Percent):
-            return _exact(node.value / 100)
+            return exact(node.value / 100)
         if isinstance(node, (ast.String, ast.Boolean)):
             return node.value
         if isinstance(node, ast.DateLit):
@@ -363,10 +363,6 @@ def _failure(st: ast.Statement) -> Any:
         return runtime.EvaluationError(f"{rule} could not be evaluated: {err}")
 
     return fail
-
-
-def _exact(value: Decimal) -> int | Decimal:
-    return int(value) if value == value.to_integral_value() else value
 
 
 _UNKNOWN = object()

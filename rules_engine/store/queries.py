@@ -16,6 +16,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as Database
 
+from rules_engine.events import exact
 from rules_engine.dsl.compiler import CompileError, compile_rulebook
 from rules_engine.dsl.diagnostics import format_all
 from rules_engine.plugins.registry import Registry
@@ -69,7 +70,7 @@ def report(db: Database, program: Program) -> Report:
             sums[member]["balance"] += int(points)
         members = tuple(
             MemberFigures(row.id, s["balance"], row.tier, s["earned"], s["redeemed"], s["expired"], s["reversed"],
-                          _number(row.spend_total))
+                          exact(Decimal(row.spend_total)))
             for row in connection.execute(sa.select(_MEMBERS.c.id, _MEMBERS.c.tier, _MEMBERS.c.spend_total)
                                           .order_by(_MEMBERS.c.id))
             for s in (sums[row.id],))
@@ -160,6 +161,3 @@ def ledger_rows(db: Database) -> Iterator[dict[str, Any]]:
                    "lots": " ".join(uses.get((e.seq, e.n), ())), "why": "; ".join(codec.load(e.why))}
 
 
-def _number(text: str) -> int | Decimal:
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else number
