@@ -121,6 +121,7 @@ def _engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # the default of most builds, not of all: a commit survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

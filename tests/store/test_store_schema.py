@@ -94,3 +94,12 @@ def _table_of(difference: object) -> str | None:
         if hasattr(part, "table") and isinstance(part.table, sa.Table):
             return part.table.name
     return None
+
+
+def test_a_sqlite_store_runs_in_wal_mode_and_syncs_every_commit(tmp_path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'ledger.db'}")
+    with db.connect() as connection:
+        settings = (connection.exec_driver_sql("PRAGMA journal_mode").scalar(),
+                    connection.exec_driver_sql("PRAGMA synchronous").scalar())
+    db.dispose()
+    assert settings == ("wal", 2)  # 2 is FULL
