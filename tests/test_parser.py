@@ -468,6 +468,11 @@ def test_strings_unescape_quotes_and_backslashes() -> None:
     assert isinstance(node, ast.String) and node.value == 'say "hi" \\ bye'
 
 
+def test_strings_read_n_and_t_escapes_and_keep_any_other_escaped_character() -> None:
+    node = value(r'"a\nb\tc\qd"')
+    assert isinstance(node, ast.String) and node.value == "a\nb\tcqd"
+
+
 @pytest.mark.parametrize("written", ["true", "TRUE", "false"])
 def test_boolean_literals(written: str) -> None:
     node = value(written)

@@ -41,7 +41,8 @@ def parse_date(text: str) -> tuple[int, int, int]:
 
 
 def unquote(text: str) -> str:
-    """The text of a string literal: `\\"` is a quote, `\\\\` a backslash."""
+    """The text of a string literal: `\\"` is a quote, `\\\\` a backslash, `\\n` and `\\t` a newline and a tab;
+    any other character after a backslash stands for itself."""
     body = text[1:-1]
     out: list[str] = []
     chars = iter(body)

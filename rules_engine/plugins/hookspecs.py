@@ -79,7 +79,7 @@ def loyalty_functions() -> list[DslFunction]:
 
         @hookimpl
         def loyalty_functions():
-            return [DslFunction("is_weekend", ("date",), "bool", lambda d: d.weekday() >= 4)]
+            return [DslFunction("is_weekend", ("date",), "bool", lambda d: d.weekday() == 4)]  # Friday
 
     so a rulebook may write `bonus 2x when is_weekend(date)`.
     """
