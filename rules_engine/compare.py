@@ -19,7 +19,7 @@ from rules_engine.program import Program
 @dataclass(frozen=True)
 class RuleChange:
     label: str
-    kind: str  # earn, bonus, cap, tier, reward, expiry, setting
+    kind: str  # earn, bonus, cap, tier, reward, perk, offer, expiry, setting
     before: str | None  # the statement in A, None when B added it
     after: str | None  # the statement in B, None when B removed it
 

@@ -38,7 +38,7 @@ class MemberFigures:
 class Report:
     as_of: datetime | None
     events: int
-    status: dict[str, int]  # outcomes by status: applied, duplicate, conflict, rejected, invalid, failed
+    status: dict[str, int]  # outcomes by status (applied, duplicate, conflict, rejected, invalid, failed), and after_as_of: events not run
     members: tuple[MemberFigures, ...]
     tiers: dict[str, int]
     point_value: int | Decimal
