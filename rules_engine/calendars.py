@@ -49,11 +49,6 @@ def format_date(calendar: str, d: date) -> str:
     return _show(*_split(calendar, d))
 
 
-def local_time(at: datetime, tz: ZoneInfo) -> datetime:
-    """The wall-clock reading of instant `at` in `tz` (for `hour`, `weekday`, `date`)."""
-    return _aware(at).astimezone(tz)
-
-
 def add_duration(at: datetime, count: int, unit: str, calendar: str, tz: ZoneInfo) -> datetime:
     """`at` moved `count` units later, as an instant in UTC like those `parse_timestamp` gives.
 
@@ -82,8 +77,8 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
 
     A timestamp without an offset is wall-clock time in `tz`; a bare date is
     midnight there. The result is in UTC so that ordering and timedelta
-    arithmetic are exact however the source wrote its offsets; use `local_time`
-    to read the wall clock back.
+    arithmetic are exact however the source wrote its offsets; `astimezone(tz)`
+    reads the wall clock back.
     """
     cleaned = text.strip()
     try:

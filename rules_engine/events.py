@@ -36,10 +36,6 @@ class Item:
     price: Amount = 0
     fields: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
-    @property
-    def total(self) -> Amount:
-        return self.price * self.qty
-
 
 @dataclass(frozen=True, slots=True)
 class Event:

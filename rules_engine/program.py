@@ -55,9 +55,6 @@ class Trigger:
     kind: str  # purchase, signup, referral, event
     name: str | None = None
 
-    def matches(self, event_type: str, event_name: str | None) -> bool:
-        return self.kind == event_type and (self.kind != "event" or self.name == event_name)
-
 
 @dataclass(frozen=True, slots=True)
 class Period:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from rules_engine.calendars import (
     add_duration,
     format_date,
-    local_time,
     parse_timestamp,
     resolve_date,
     subtract_duration,
@@ -31,7 +30,7 @@ def jalali_midnight(year: int, month: int, day: int) -> datetime:
 
 def jalali_day(at: datetime) -> str:
     """The Jalali date a Tehran customer sees at instant `at`."""
-    return format_date("jalali", local_time(at, TEHRAN).date())
+    return format_date("jalali", at.astimezone(TEHRAN).date())
 
 
 # --- resolve_date ------------------------------------------------------------
@@ -102,19 +101,6 @@ def test_a_formatted_date_resolves_back_to_itself(d: date, calendar: str) -> Non
     assert resolve_date(calendar, year, month, day) == d
 
 
-# --- local_time --------------------------------------------------------------
-
-
-def test_local_time_reads_the_tehran_wall_clock() -> None:
-    local = local_time(datetime(2026, 3, 21, 6, 45, tzinfo=UTC), TEHRAN)
-    assert (local.date(), local.hour, local.minute) == (date(2026, 3, 21), 10, 15)
-
-
-def test_local_time_refuses_a_datetime_without_a_zone() -> None:
-    with pytest.raises(ValueError, match="has no time zone"):
-        local_time(datetime(2026, 3, 21, 10, 15), TEHRAN)
-
-
 # --- add_duration / subtract_duration -----------------------------------------
 
 
@@ -122,7 +108,7 @@ def test_days_are_exact_24_hour_spans_even_across_a_dst_change() -> None:
     before_dst = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
     later = add_duration(before_dst, 1, "days", "gregorian", BERLIN)
     assert later.timestamp() - before_dst.timestamp() == 24 * 3600
-    assert local_time(later, BERLIN).hour == 13
+    assert later.astimezone(BERLIN).hour == 13
 
 
 def test_weeks_are_seven_days() -> None:

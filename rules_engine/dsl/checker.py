@@ -165,7 +165,7 @@ class Checker:
                 self._earn(st)
             elif isinstance(st, ast.Bonus):
                 self._positive(st.factor, "a bonus factor")
-                self._event_clauses(st.trigger, st.when, st.during)
+                self._event_clauses(st.when, st.during)
                 for limit in st.limits:
                     self.sink.add(limit.span, "a bonus cannot have a limit",
                                   "a bonus only multiplies what earn rules gave: put the limit on the earn rule, "
@@ -213,7 +213,7 @@ class Checker:
                 self._condition(where, "item")
                 if st.trigger is not None and st.trigger.kind != "purchase":
                     self.sink.add(st.trigger.span, "only purchases have items", "remove the `on …` clause")
-        self._event_clauses(st.trigger, st.when, st.during)
+        self._event_clauses(st.when, st.during)
         self._limits(st.limits)
 
     def _limits(self, limits: tuple[ast.Limit, ...]) -> None:
@@ -233,7 +233,7 @@ class Checker:
                               "keep one of the two (the smaller count decides anyway); limits over different "
                               "periods may go together, like `limit 1 per 1 day limit 4 per 30 days`")
 
-    def _event_clauses(self, trigger: ast.Trigger | None, when: ast.Expr | None, during: ast.Period | None) -> None:
+    def _event_clauses(self, when: ast.Expr | None, during: ast.Period | None) -> None:
         if when is not None:
             self._condition(when, "event")
         if during is not None:
@@ -425,16 +425,16 @@ class Checker:
                 self.sink.add(expr.right.span, f"`{expr.op}` needs a list on its right, like [friday, saturday]")
             elif not _compatible(left, right[5:-1]):
                 self.sink.add(expr.span, f"cannot look for {_a(left)} in a list of {_plural(right[5:-1])}",
-                              self._mismatch_hint(expr.left, left, right[5:-1]))
+                              self._mismatch_hint(expr.left, right[5:-1]))
             return "bool"
         if not _compatible(left, right):
-            hint = self._mismatch_hint(expr.left, left, right) or self._mismatch_hint(expr.right, right, left)
+            hint = self._mismatch_hint(expr.left, right) or self._mismatch_hint(expr.right, left)
             self.sink.add(expr.span, f"cannot compare {_a(left)} with {_a(right)}", hint)
         elif expr.op not in ("==", "!=") and left in ("string", "bool", "weekday") and right != "any":
             self.sink.add(expr.span, f"`{expr.op}` cannot order {_plural(left)}", "use `==`, `!=` or `in`")
         return "bool"
 
-    def _mismatch_hint(self, node: ast.Expr, found: Type, wanted: Type) -> str | None:
+    def _mismatch_hint(self, node: ast.Expr, wanted: Type) -> str | None:
         """How to fix the usual cause of a type mismatch: a name written in quotes."""
         if not isinstance(node, ast.String):
             return None

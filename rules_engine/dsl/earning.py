@@ -48,11 +48,11 @@ class BonusPart:
     fail: Fail
 
 
-Trigger = tuple[str, str | None]  # the kind of event, and the name of a custom one
+TriggerKey = tuple[str, str | None]  # the kind of event, and the name of a custom one (program.Trigger as a tuple)
 
 
-def plans(triggers: dict[Trigger, tuple[list[EarnPart], list[BonusPart]]], constants: dict[str, Any],
-          settings: Settings, filename: str) -> dict[Trigger, EarningPlan]:
+def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], constants: dict[str, Any],
+          settings: Settings, filename: str) -> dict[TriggerKey, EarningPlan]:
     """Each trigger's function: `(e, m, day, notes) -> (points, labels, reasons, limited rules used)`.
 
     `day` is the event's local date, given only when some rule has a `during` (`dated`).
@@ -127,8 +127,8 @@ def _bonus(w: codegen.Writer, part: BonusPart) -> None:
         tests.append(f"day in {w.const(rule.during)}")
     if part.when is not None:
         tests.append(w.expr(part.when))
-    factor = rule.factor
-    reason = w.const((Template(_literal(f"×{_show(factor)}: {rule.source.label}"), rule.source.label, "bonus", factor),))
+    factor, label = rule.factor, rule.source.label
+    reason = w.const((Template(_literal(f"×{_show(factor)}: {label}"), label, "bonus", factor),))
     w.line("try:")
     w.line(f"    if {' and '.join(f'({t})' for t in tests) or 'True'}:")
     w.line(f"        num *= {w.number(factor.numerator)}")
