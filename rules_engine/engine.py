@@ -475,7 +475,7 @@ class Engine:
             if qualified > current:
                 m.tier = qualified
                 changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
-                                          f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}"))
+                                          f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}", True))
             return
         grace = self.program.grace
         if grace is None or t >= grace.after(m.qualified_at, self.settings):
@@ -483,7 +483,7 @@ class Engine:
             m.tier = qualified
             m.qualified_at = t
             changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
-                                      f"{why} for {tiers[current].name}"))
+                                      f"{why} for {tiers[current].name}", False))
 
     # --- plugins ------------------------------------------------------------------------
 

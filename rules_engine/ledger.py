@@ -121,11 +121,14 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class TierChange:
+    """A member's move on the tier ladder; `upgrade` says which way, for sinks that word the two differently."""
+
     member: str
     at: datetime
     before: str | None
     after: str
     why: str
+    upgrade: bool
 
 
 @dataclass(slots=True)

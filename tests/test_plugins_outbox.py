@@ -40,6 +40,13 @@ def test_earned_points_and_a_tier_upgrade_are_announced_in_persian_digits() -> N
     ]
 
 
+def test_a_tier_downgrade_is_announced_without_congratulations() -> None:
+    engine = engine_for(BOOK, GiftShop())
+    engine.process(event("p-1", "purchase", amount=1_200_000))
+    outcome = engine.process(event("p-2", "purchase", 91, amount=10_000))  # the 90-day spend fell below 1m
+    assert texts(outcome)[-1] == ("tier_downgrade", "سطح عضویت شما در باشگاه مشتریان به «bronze» تغییر کرد.")
+
+
 def test_perks_on_a_purchase_send_no_message() -> None:
     engine = engine_for(BOOK, GiftShop())
     engine.process(event("p-1", "purchase", amount=1_200_000))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jdatetime
 
-from rules_engine.ledger import Outcome, TierChange
+from rules_engine.ledger import Outcome
 from rules_engine.plugins.hookspecs import hookimpl
 from rules_engine.plugins.registry import Effect, EffectSink
 
@@ -77,7 +77,7 @@ def render(outcome: Outcome) -> Iterator[Message]:
         if about is not None:
             yield message(effect.member, about[0], outcome.event.at.isoformat(), **about[1])
     for change in outcome.tier_changes:
-        template = "tier_upgrade" if _is_upgrade(change) else "tier_downgrade"
+        template = "tier_upgrade" if change.upgrade else "tier_downgrade"
         yield message(change.member, template, change.at.isoformat(), tier=change.after)
 
 
@@ -100,11 +100,6 @@ def _about(effect: Effect, event_type: str) -> tuple[str, dict[str, str]] | None
 
 def _fa_iso_date(value: object) -> str:
     return fa_date(date.fromisoformat(str(value)))
-
-
-def _is_upgrade(change: TierChange) -> bool:
-    # The engine words an upgrade "qualified for …"; a direction field on TierChange would be sturdier.
-    return change.why.startswith("qualified for")
 
 
 class Outbox:
