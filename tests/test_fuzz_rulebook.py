@@ -217,7 +217,9 @@ def test_a_right_to_left_override_in_a_rule_is_reported() -> None:
 
 
 def test_only_a_bom_and_whitespace_is_an_empty_rulebook() -> None:
-    compiles_to_diagnostics("\ufeff\n\n   \r\n\t")
+    program, diagnostics = compile_source("\ufeff\n\n   \r\n\t", "fuzz.rules", REGISTRY)
+    assert diagnostics == []
+    assert program is not None and (program.tiers, program.earn, program.rewards) == ((), (), {})
 
 
 @pytest.mark.parametrize("duration", ["36526 days", "5218 weeks", "1201 months", "101 years", "9" * 30 + " days"])

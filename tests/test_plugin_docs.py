@@ -32,7 +32,7 @@ def test_every_hook_has_a_test_through_a_real_plugin(hook: str) -> None:
 
 
 @pytest.mark.parametrize("hook", HOOKS)
-def test_every_hookspec_says_how_it_is_called_and_shows_an_example(hook: str) -> None:
+def test_every_hookspec_shows_an_example(hook: str) -> None:
     doc = getattr(hookspecs, hook).__doc__ or ""
     assert "Example::" in doc
 
