@@ -241,6 +241,16 @@ def test_bare_name_far_from_any_built_in_is_an_event_field(diagnose) -> None:
     assert diagnose('earn 1 point when payment_method == "card"') == []
 
 
+@pytest.mark.parametrize("field", ["payment", "source", "total", "spend", "counts", "weekend", "days"])
+def test_a_field_that_only_resembles_a_built_in_is_an_event_field(diagnose, field: str) -> None:
+    assert diagnose(f'earn 1 point when {field} == "x"') == []
+
+
+def test_a_tier_condition_still_suggests_a_loosely_similar_name(one) -> None:
+    d = one("tier bronze\ntier gold when total > 1m")
+    assert (d.message, d.hint) == ("unknown name `total`", "did you mean `spend_total`?")
+
+
 def test_purchase_prefix_reads_any_event_field(diagnose) -> None:
     assert diagnose('earn 1 point when purchase.chanel == "app"') == []
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rules_engine.events import Amount, exact
 from rules_engine.calendars import resolve_date
 from rules_engine.dsl import ast
-from rules_engine.dsl.diagnostics import DiagnosticSink, did_you_mean, nearest
+from rules_engine.dsl.diagnostics import TYPO, DiagnosticSink, did_you_mean, nearest
 from rules_engine.dsl.names import (
     EVENT_NAMES, ITEM_NAMES, MAX_WINDOW_DAYS, MEMBER_NAMES, SCOPES, TIME_NAMES, WEEKDAYS, WINDOW,
     Resolution, Type, Where, window_candidates,
@@ -484,8 +484,8 @@ class Checker:
             return self._resolve(expr, Resolution("tier_const", self.tier_names.index(name)), "tier")
         if name.lower() in WEEKDAYS:
             return self._resolve(expr, Resolution("weekday_const", WEEKDAYS.index(name.lower())), "weekday")
-        known = self._known_names(where)
-        guess = nearest(name, known + window_candidates(name))
+        known = self._known_names(where) + window_candidates(name)
+        guess = nearest(name, known) if where == "tier" else nearest(name, known, cutoff=TYPO)
         if guess is None and where != "tier":
             if where == "item":  # a designer filtering items most likely meant the item's own field
                 self.sink.add(expr.span, f"`{name}` is read from the purchase, not from each item",

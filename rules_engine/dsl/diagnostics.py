@@ -85,8 +85,16 @@ class DiagnosticSink:
         return any(d.severity == "error" for d in self.items)
 
 
-def nearest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest valid name to a misspelt one, if any is close enough to be a likely typo.
+# How alike (difflib's ratio) two names must be for one to be offered as what the other meant, and, stricter,
+# for a condition's bare name to be taken as a misspelt built-in rather than a field of the purchase data:
+# `spend_90`, `gld`, `chanel` and `AMOUNT` are typos, while `payment` (0.62 of `amount`), `source` (0.73 of
+# `store`) and `total` are the fields they look like.
+HINT = 0.6
+TYPO = 0.8
+
+
+def nearest(word: str, candidates: Iterable[str], cutoff: float = HINT) -> str | None:
+    """The closest valid name to a misspelt one, if any is at least `cutoff` alike.
 
     Case is ignored in the comparison: keywords are case-insensitive, so a designer who writes `AMOUNT`
     or `GOLD` expects to be pointed at `amount` or `gold`, not to get a field that is never there.
@@ -94,7 +102,7 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
     folded: dict[str, str] = {}
     for candidate in sorted(set(candidates)):
         folded.setdefault(candidate.casefold(), candidate)
-    matches = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=cutoff)
     return folded[matches[0]] if matches else None
 
 
