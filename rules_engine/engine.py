@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
-from rules_engine.events import EMPTY, EVENT_TYPES, Event
+from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event
 from rules_engine.ledger import Entry, Lot, Outcome, Reason, Template, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
@@ -137,6 +137,12 @@ class Engine:
         """Apply one event. `failed_before` is for a replay of stored history: the ids of derived events (referrals)
         that failed when it was first run, with the reason, so that they are settled as failed again rather than
         tried again now that the rule or plugin may work."""
+        if event.id.endswith(REFERRAL_SUFFIX):
+            return Outcome(event, "invalid", f"reserved_id: {RESERVED_ID}")
+        return self._once(event, failed_before)
+
+    def _once(self, event: Event, failed_before: Mapping[str, str]) -> Outcome:
+        """Apply an event whose id has not been applied before; a repeat is told apart from a conflict."""
         known = self.seen.get(event.id)
         if known is not None:
             if known and event.fingerprint and known != event.fingerprint:
@@ -221,7 +227,7 @@ class Engine:
             derived: tuple[Outcome, ...] = ()
         else:
             reason = failed_before.get(referral.id)
-            derived = (self.process(referral) if reason is None else self.settle(referral, reason),)
+            derived = (self._once(referral, EMPTY) if reason is None else self.settle(referral, reason),)
         return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived)
 
     def _arrive(self, event: Event, ctx: Context, entries: list[Entry], changes: list[TierChange],
@@ -420,7 +426,7 @@ class Engine:
 
     def _referral(self, m: Member, purchase: Event) -> Event:
         """Step 7: a member's first purchase gives the member who referred them a referral event."""
-        return Event(id=f"{purchase.id}:referral", type="referral", member=m.referred_by or "", at=purchase.at,
+        return Event(id=purchase.id + REFERRAL_SUFFIX, type="referral", member=m.referred_by or "", at=purchase.at,
                      fields=MappingProxyType({"referred": m.id, "purchase": purchase.id}))
 
     def _perks(self, m: Member, event: Event) -> tuple[Effect, ...]:

@@ -23,7 +23,14 @@ def exact(number: Decimal) -> Amount:
     """A number as the engine keeps it: `int` when whole, so 250000.0 and 250000 are one amount, else `Decimal`."""
     return int(number) if number == number.to_integral_value() else number.normalize()
 
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# The referral the engine derives from purchase P is the event `P:referral`. Ids of this shape are kept for such
+# events: an event sent with one would share its id, and so its ledger entries and lots, with a derived referral.
+REFERRAL_SUFFIX = ":referral"
+RESERVED_ID = (f"ids ending in `{REFERRAL_SUFFIX}` are kept for the referral events the engine derives from a "
+               "member's first purchase; give this event another id")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from rules_engine.calendars import parse_timestamp
 from rules_engine.dsl.literals import ascii_digits
 from rules_engine.dsl.names import EVENT_NAMES
-from rules_engine.events import EMPTY, EVENT_TYPES, Event, Item
+from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event, Item
 
 _JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
 _ALWAYS_REQUIRED = ("id", "member", "at")
@@ -382,6 +382,8 @@ def _to_event(raw: dict[str, Any], line: int, tz: ZoneInfo) -> Event | RowError:
         except ValidationError as error:
             return RowError(line, "; ".join(_describe(detail, raw["type"]) for detail in error.errors()))
         content = _content(model)
+    if content["id"].endswith(REFERRAL_SUFFIX):
+        return RowError(line, RESERVED_ID)
     return _event(content, line)
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from helpers import entries, events, ledger, run
 
 from rules_engine.engine import Engine
+from rules_engine.events import Event
 from rules_engine.simulation import report_json, simulate
 
 P1 = '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":10000}'
@@ -86,6 +87,21 @@ def test_only_the_first_referrer_counts_and_nobody_refers_themselves(compile_tex
     )
     referrals = [(e.member, e.event) for e in entries(outcomes) if e.rule == "friend"]
     assert referrals == [("m1", "p2:referral")]
+
+
+def test_an_event_with_a_referral_id_is_refused_and_the_referral_still_paid(compile_text) -> None:
+    engine = Engine(compile_text(REFERRALS))
+    signup, purchase = events(
+        '{"id":"s2","type":"signup","member":"m2","at":"2026-01-01T10:00:00Z","attrs":{"referred_by":"m1"}}',
+        '{"id":"p1","member":"m2","at":"2026-01-02T10:00:00Z","amount":1000}',
+    )
+    sent = Event(id="p1:referral", type="event", member="m1", at=signup.at, name="survey")
+    engine.process(signup)
+    refused = engine.process(sent)
+    engine.process(purchase)
+    assert (refused.status, refused.reason.split(":")[0]) == ("invalid", "reserved_id")
+    assert refused.entries == ()
+    assert engine.members["m1"].balance == 100
 
 
 def test_an_unknown_referrer_is_enrolled_by_the_referral(compile_text) -> None:

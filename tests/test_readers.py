@@ -184,6 +184,13 @@ def test_blank_lines_are_skipped_but_still_counted(tmp_path: Path) -> None:
     assert [e.line for e in result.events] == [1, 4]
 
 
+def test_an_id_kept_for_derived_referrals_is_refused_with_its_line(tmp_path: Path) -> None:
+    result = read_jsonl(tmp_path, purchase(id="p-0:referral"), purchase(id="p-2"))
+    assert [(e.line, e.message.split(";")[0]) for e in result.errors] == [
+        (1, "ids ending in `:referral` are kept for the referral events the engine derives from a member's first purchase")]
+    assert [e.id for e in result.events] == ["p-2"]
+
+
 def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(purchase()).encode())
