@@ -251,6 +251,8 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         if not value.strip():
             raise PydanticCustomError("blank", "is blank")
+        if "\x00" in value:  # PostgreSQL cannot store it, and no id or name of a real export holds one
+            raise PydanticCustomError("nul", "holds an invisible character U+0000")
         return value
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
@@ -454,7 +456,7 @@ def _plain_content(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any] | None:
 
 
 def _is_text(value: Any) -> bool:
-    return type(value) is str and value != "" and not value.isspace()
+    return type(value) is str and value != "" and not value.isspace() and "\x00" not in value
 
 
 def _is_whole(value: Any, least: int) -> bool:
@@ -503,6 +505,8 @@ def _describe(error: ErrorDetails, event_type: Any) -> str:
         return f"'{field}': {error['ctx']['reason']}"
     if kind == "dict_type":
         return f"'{field}' must be an object (got {_kind_of(value)})"
+    if kind == "nul":  # not shown: the value would carry the character into the report
+        return f"{where}'{field}' {error['msg']}; remove it"
     if kind in ("blank", "not_text", "negative", "not_positive", "too_large"):
         return f"{where}'{field}' {error['msg']} (got {_show(value)})"
     return f"{where}'{field}': {error['msg']}"

@@ -100,3 +100,20 @@ def test_clean_rulebook_gives_an_empty_json_list(check, tmp_path: Path) -> None:
     rulebook.write_text("earn 1 point\n", encoding="utf-8")
     result = check(str(rulebook), "--format", "json")
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_a_rulebook_that_is_not_utf8_is_located_like_any_error(check, tmp_path: Path) -> None:
+    rulebook = tmp_path / "latin1.rules"
+    rulebook.write_bytes('currency toman\nearn 1 point when store == "José"\n'.encode("latin-1"))
+    result = check(str(rulebook))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{rulebook}:2:32: error: the file is not UTF-8 text (byte 0xE9 cannot be read)\n")
+    assert "save the rulebook as UTF-8" in result.stderr
+
+
+def test_a_utf16_rulebook_is_named_as_such(check, tmp_path: Path) -> None:
+    rulebook = tmp_path / "utf16.rules"
+    rulebook.write_bytes("earn 1 point\n".encode("utf-16"))
+    [problem] = json.loads(check(str(rulebook), "--format", "json").stdout)
+    assert (problem["line"], problem["message"], problem["source_line"]) == (
+        1, "the file is UTF-16 text, not UTF-8", "earn 1 point")

@@ -258,6 +258,13 @@ def test_nul_bytes_cost_only_their_line_and_are_named(simulate) -> None:
     assert balance(report, "m-1") == 20
 
 
+def test_an_escaped_nul_in_an_id_costs_only_its_line(simulate) -> None:
+    report, errors = simulate([purchase("p-1"), r'{"id": "p-2", "member": "m\u0000-1", "at": "2026-03-01T10:00:00Z", '
+                               r'"amount": 100000}', purchase("p-3")])
+    assert errors == ["2: skipped: 'member' holds an invisible character U+0000; remove it"]
+    assert balance(report, "m-1") == 20
+
+
 def test_a_duplicate_id_with_different_content_is_a_conflict_and_never_applied(simulate) -> None:
     report, errors = simulate([
         purchase("p-1", amount=10_000),
@@ -329,3 +336,13 @@ def test_any_rows_are_read_or_reported_and_the_engine_takes_what_is_read(tmp_pat
     assert all(error.message for error in read.errors)
     report = simulation.simulate(PROGRAM, read.events)
     assert sum(report.status.values()) == len(read.events)
+
+
+@pytest.mark.parametrize("as_of", ["1800-01-01", "9999-12-31T23:59:59"])
+def test_an_as_of_outside_the_years_of_events_is_refused(tmp_path: Path, as_of: str) -> None:
+    rulebook, events = tmp_path / "program.rules", tmp_path / "events.jsonl"
+    rulebook.write_text(RULEBOOK, encoding="utf-8")
+    events.write_text(as_line(purchase("p-1")) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["simulate", str(rulebook), str(events), "--as-of", as_of])
+    assert result.exit_code == 2
+    assert f"'{as_of}' is outside the years 1900 to 2199" in result.stderr

@@ -13,13 +13,13 @@ import click
 from rules_engine.calendars import parse_timestamp
 from rules_engine.cli import studio
 from rules_engine.dsl.compiler import compile_source
-from rules_engine.dsl.diagnostics import format_all, to_json
+from rules_engine.dsl.diagnostics import decode, format_all, to_json
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
 from rules_engine.plugins.manager import PluginError, default_registry
 from rules_engine.plugins.registry import Registry
 from rules_engine.program import Program
-from rules_engine.readers import read_events
+from rules_engine.readers import EARLIEST, LATEST, read_events
 from rules_engine.simulation import Report, report_json, simulate
 
 
@@ -39,9 +39,20 @@ def plugin_registry() -> Registry:
 _REGISTRY = "loyalty.registry"
 
 
+def read_rulebook(path: str, fmt: str = "text") -> str:
+    """A rulebook file's text; one that is not UTF-8 is reported, located, like any rulebook error, and exits 1."""
+    source = decode(Path(path).read_bytes(), path)
+    if isinstance(source, str):
+        return source
+    click.echo(to_json([source]) if fmt == "json" else format_all([source]), err=fmt != "json")
+    if fmt == "text":
+        click.echo(f"\n{path}: 1 error(s); nothing was run.", err=True)
+    sys.exit(1)
+
+
 def load_program(path: str) -> Program:
     """Compile a rulebook file for a command, or print its diagnostics and exit 1."""
-    source = Path(path).read_text(encoding="utf-8")
+    source = read_rulebook(path)
     program, diagnostics = compile_source(source, path, plugin_registry())
     warnings = [d for d in diagnostics if d.severity == "warning"]
     if program is None:
@@ -59,9 +70,12 @@ def time_option(text: str | None, program: Program, option: str = "--as-of") -> 
     if text is None:
         return None
     try:
-        return parse_timestamp(text, program.settings.tz)
+        at = parse_timestamp(text, program.settings.tz)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint=option) from err
+    if not EARLIEST <= at < LATEST:  # the years events may have: a close or a redemption beyond them is a typo
+        raise click.BadParameter(f"'{text}' is outside the years {EARLIEST.year} to {LATEST.year - 1}", param_hint=option)
+    return at
 
 
 def _run(rulebook: str, events: str, as_of: str | None, follow: tuple[str, ...] = ()) -> tuple[Program, Report]:
@@ -91,7 +105,7 @@ def report_problems(problems: Iterable[Outcome], events: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="How to print problems.")
 def check(rulebook: str, fmt: str) -> None:
     """Check RULEBOOK and report every problem at once (exit status 1 if any)."""
-    source = Path(rulebook).read_text(encoding="utf-8")
+    source = read_rulebook(rulebook, fmt)
     program, diagnostics = compile_source(source, rulebook, plugin_registry())
     if fmt == "json":
         click.echo(to_json(diagnostics))

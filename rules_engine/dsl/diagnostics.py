@@ -54,6 +54,28 @@ def lines_of(source: str) -> list[str]:
     return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+def decode(data: bytes, path: str) -> str | Diagnostic:
+    """A rulebook file's text, or where it stops being UTF-8, located like any other problem.
+
+    Editors on Windows still save Persian text as UTF-16 or as the Windows-1256 code page, and a
+    designer who did so needs to be told which file, where, and how to save it instead.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        end = data.find(b"\n", error.start)
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        shown = data.decode("utf-16", "replace") if utf16 else data[start:end if end >= 0 else len(data)].decode(
+            "utf-8", "replace")
+        line = lines_of(shown)[0]
+        column = len(data[start:error.start].decode("utf-8", "replace")) + 1
+        message = ("the file is UTF-16 text, not UTF-8" if utf16 else
+                   f"the file is not UTF-8 text (byte 0x{data[error.start]:02X} cannot be read)")
+        return Diagnostic(path, data.count(b"\n", 0, error.start) + 1, column, column + 1, message, line,
+                          "save the rulebook as UTF-8 (most editors offer it under Save As › Encoding)")
+
+
 class DiagnosticSink:
     """Collects diagnostics for one rulebook source, turning spans into located values."""
 
