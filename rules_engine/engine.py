@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
 from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event
-from rules_engine.ledger import Entry, Lot, Outcome, Reason, Template, TierChange
+from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Template, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
@@ -404,6 +404,9 @@ class Engine:
                     total = room
         if total <= 0:
             return 0, None
+        if m.earned + total > MAX_POINTS:
+            raise EvaluationError(f"{total:,} points would take the points {m.id} has earned past {MAX_POINTS:,}, "
+                                  "more than a ledger keeps: check the rulebook's earn rates and bonuses")
         for rule in used:  # limited rules that gave points: each is a use once the event earns
             limits.record(m.uses.setdefault(id(rule), []), event.at)
         return total, self._credit(m, event, ctx, total, ", ".join(labels), why, entries)

@@ -22,6 +22,10 @@ EntryKind = Literal["earn", "redeem", "expire", "reverse"]
 Status = Literal["applied", "duplicate", "conflict", "rejected", "invalid", "failed"]
 Reason = tuple[Any, ...]  # a `str.format` template and the figures it takes, in order
 
+# The most points one member may earn in all. No club comes near it; a rate written with a few zeros too many
+# does, and past 2**63 a store could not write the entry at all. An earning beyond it fails its event.
+MAX_POINTS = 10**15
+
 
 class Template(str):
     """The wording of one part of an earning, which also names the rule it speaks for.

@@ -637,3 +637,13 @@ def test_every_mistake_is_reported_in_one_run(diagnose) -> None:
     diagnostics = diagnose(TIERS + "earn 1 point when spend_90 > 1\nperk gld gives free_shipping()\n"
                            "reward r \"R\" costs 10 points gives prodcut()\nearn 1 point when")
     assert [d.line for d in diagnostics] == [4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("text, what", [
+    ("earn 2000000000000000 points per 1 rial", "points"),
+    ("cap 2000000000000000 points per 30 days", "a cap"),
+    ('reward r "R" costs 2000000000000000 points gives product(sku: "a")', "a reward's cost"),
+])
+def test_point_figures_beyond_what_a_ledger_keeps_are_errors(one, text: str, what: str) -> None:
+    d = one(text)
+    assert (d.message, d.hint) == (f"{what} must be at most 1,000,000,000,000,000", "check the number of zeros")

@@ -278,3 +278,15 @@ def test_cap_window_in_months_follows_the_calendar(compile_text) -> None:
         '{"id":"p3","member":"m1","at":"2026-03-01T10:00:00Z","amount":100000}',  # a month back is 02-01
     )
     assert [(e.event, e.points) for e in entries(outcomes)] == [("p1", 100), ("p3", 100)]
+
+
+def test_an_earning_beyond_what_a_ledger_keeps_fails_its_event_only(compile_text) -> None:
+    engine = Engine(compile_text("earn 100000 points per 1 toman"))
+    huge, fine = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":900000000000000000}',
+        '{"id":"p2","member":"m1","at":"2026-01-01T11:00:00Z","amount":9}',
+    )
+    assert (huge.status, huge.entries) == ("failed", ())
+    assert "past 1,000,000,000,000,000" in (huge.reason or "")
+    assert (fine.status, engine.members["m1"].balance, engine.members["m1"].spend_total) == ("applied", 900_000, 9)

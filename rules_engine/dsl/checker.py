@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import ValidationError
 
 from rules_engine.events import Amount, exact
+from rules_engine.ledger import MAX_POINTS
 from rules_engine.calendars import resolve_date
 from rules_engine.dsl import ast
 from rules_engine.dsl.diagnostics import TYPO, DiagnosticSink, did_you_mean, nearest
@@ -244,10 +245,17 @@ class Checker:
     def _positive(self, node: ast.Number, what: str) -> None:
         if node.value <= 0:
             self.sink.add(node.span, f"{what} must be above zero")
+        self._at_most(node, what)
+
+    def _at_most(self, node: ast.Number, what: str) -> None:
+        """Points, costs and factors beyond what a ledger keeps (ledger.MAX_POINTS) are a slip of the zeros."""
+        if node.value > MAX_POINTS:
+            self.sink.add(node.span, f"{what} must be at most {MAX_POINTS:,}", "check the number of zeros")
 
     def _whole(self, node: ast.Number, what: str, minimum: int = 0) -> None:
         whole = node.value == node.value.to_integral_value()
         if whole and node.value >= minimum:
+            self._at_most(node, what)
             return
         below, above = math.floor(node.value), math.ceil(node.value)
         hint = f"write {below} or {above}" if not whole and below >= minimum else f"for example {max(minimum, above, 1)}"
