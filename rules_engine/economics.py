@@ -211,11 +211,11 @@ class _Watcher:
         if outcome.applied:
             if event.type == "purchase":
                 month = self._label(event.at)
-                self.revenue[month] = self.revenue.get(month, 0) + (event.amount or 0)
+                self.revenue[month] = self.revenue.get(month, 0) + (outcome.amount or 0)
                 self.flows.setdefault(month, Counter())["purchases"] += 1
             elif event.type == "refund":
                 month = self._label(event.at)
-                self.revenue[month] = self.revenue.get(month, 0) - (event.amount or 0)
+                self.revenue[month] = self.revenue.get(month, 0) - (outcome.amount or 0)
             elif event.type in ("redeem", "claim"):
                 self.rewards[event.reward or event.offer or "?"] += 1
         if self.details:

@@ -228,7 +228,7 @@ class Engine:
         else:
             reason = failed_before.get(referral.id)
             derived = (self._once(referral, EMPTY) if reason is None else self.settle(referral, reason),)
-        return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived)
+        return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived, ctx.amount)
 
     def _arrive(self, event: Event, ctx: Context, entries: list[Entry], changes: list[TierChange],
                 notes: list[str]) -> Member:
@@ -326,6 +326,7 @@ class Engine:
         if requested > left:
             notes.append(f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded")
         purchase.refunded += cut
+        ctx.amount = cut  # what the refund moved, for the outcome
         still_counts = purchase.amount - purchase.refunded > 0
         m.purchases.change(purchase, cut, still_counts)
         m.spend_total -= cut

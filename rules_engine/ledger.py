@@ -14,7 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal
 
-from rules_engine.events import Event
+from rules_engine.events import Amount, Event
 from rules_engine.plugins.registry import Effect
 from rules_engine.windows import Record
 
@@ -150,6 +150,9 @@ class Outcome:
     tier_changes: tuple[TierChange, ...] = ()
     notes: tuple[str, ...] = ()
     derived: tuple["Outcome", ...] = field(default=())
+    # The money an applied purchase or refund moved: a refund asking for more than its purchase had left moves
+    # only what was left, which is what revenue must lose.
+    amount: Amount | None = None
 
     @property
     def applied(self) -> bool:

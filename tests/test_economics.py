@@ -73,6 +73,13 @@ def test_refunds_lower_revenue_and_issued_points(compile_text):
     assert (e.revenue, e.issued, e.reversed) == (300, 30, 10)
 
 
+def test_a_refund_of_more_than_was_left_lowers_revenue_by_what_was_left(compile_text):
+    events = [buy("p1", "a", "2026-01-02", 400),
+              Event(id="r1", type="refund", member="a", at=at("2026-01-05"), of="p1", amount=99_999)]
+    (e,) = run([compile_text(BOOK)], events)
+    assert (e.revenue, e.issued) == (0, 0)
+
+
 def test_tier_distribution_is_taken_at_each_month_end(compile_text):
     events = [buy("p1", "a", "2026-01-02", 400), buy("p2", "b", "2026-01-03", 100),
               buy("p3", "a", "2026-02-03", 700)]
