@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import chain
 from datetime import datetime, timezone
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from pathlib import Path
@@ -74,46 +75,108 @@ def read_events(path: str | Path, tz: ZoneInfo) -> ReadResult:
 def iter_events(path: str | Path, tz: ZoneInfo) -> Iterator[Event | RowError]:
     """Events and row errors in file order, one row in memory at a time.
 
-    Times without an offset are in `tz`, the rulebook's zone.
+    Times without an offset are in `tz`, the rulebook's zone. The file is opened once and
+    read once, so a pipe (`/dev/stdin`, `<(…)`) reads like a file.
     """
     path = Path(path)
-    for line, row in _csv_rows(path) if _is_csv(path) else _json_rows(path):
-        try:
-            entry = RowError(line, row) if isinstance(row, str) else _to_event(row, line, tz)
-        except RecursionError:
-            entry = RowError(line, "the row is nested too deeply to read")
-        yield entry
+    with _open(path) as handle:
+        lines = _Lines(handle)
+        first = lines.first()
+        if path.suffix.lower() == ".rules":
+            problem: str | None = "this is a rulebook, not events: give the rulebook first, then the events file"
+        else:
+            problem = _not_events(first) if first is not None else None
+        if problem:
+            yield RowError(1, problem)
+            return
+        for line, row in _csv_rows(lines) if _is_csv(path, first) else _json_rows(lines):
+            try:
+                entry = RowError(line, row) if isinstance(row, str) else _to_event(row, line, tz)
+            except RecursionError:
+                entry = RowError(line, "the row is nested too deeply to read")
+            yield entry
 
 
 # Each format yields (line, row) or (line, why the row is unreadable).
 _Rows = Iterator[tuple[int, dict[str, Any] | str]]
 
 
-def _is_csv(path: Path) -> bool:
+class _Lines:
+    """A file's physical lines with their numbers; lines taken may be put back to be read again."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self._back: list[str] = []
+        self.number = 0  # of the last line taken
+        self.taken: list[str] = []  # since the caller last cleared it
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else next(self._handle)
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+    def first(self) -> str | None:
+        """The first line that is not blank, left to be read again; None for an empty file."""
+        for line in self:
+            if line.strip():
+                self.put_back(self.taken)
+                self.taken = []
+                return line
+        self.put_back(self.taken)
+        self.taken = []
+        return None
+
+    def put_back(self, lines: list[str]) -> None:
+        self._back.extend(reversed(lines))
+        self.number -= len(lines)
+
+    def numbered(self) -> Iterator[tuple[int, str]]:
+        """The lines left with their numbers, as fast as the file gives them: none is kept to be put back."""
+        back, self._back = self._back[::-1], []
+        return enumerate(chain(back, self._handle), start=self.number + 1)
+
+
+def _not_events(first: str) -> str | None:
+    """Why a whole file cannot hold events, judged from its first line, so that it is said once, not per line."""
+    start = first.lstrip()
+    if first.startswith("\x1f\udc8b"):  # not `start`: Python counts \x1f as white space
+        return "the file is compressed with gzip: decompress it first (gunzip FILE)"
+    if start.startswith(("\udcff\udcfe", "\udcfe\udcff")):
+        return "the file is UTF-16 text: save it as UTF-8"
+    if start.startswith("[") and _json_row(first.strip()) != "each line must be a JSON object (got a list)":
+        return "the file is a JSON array, not JSON Lines: write one event object per line"
+    if re.match(r"(?i)(program|currency|calendar|timezone|tier|earn|bonus|reward)\s", start):
+        return "this looks like a rulebook, not events: give the rulebook first, then the events file"
+    return None
+
+
+def _is_csv(path: Path, first: str | None) -> bool:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return True
     if suffix in _JSON_SUFFIXES:
         return False
-    with _open(path) as handle:
-        while chunk := handle.read(4096):
-            if stripped := chunk.lstrip():
-                return stripped[0] != "{"
-    return True
+    return first is None or first.lstrip()[0] != "{"
 
 
-def _open(path: Path, newline: str | None = None) -> TextIO:
-    """Text mode that drops a BOM and keeps undecodable bytes, so one bad line cannot stop the file."""
-    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline=newline)
+def _open(path: Path) -> TextIO:
+    """Text mode that drops a BOM and keeps undecodable bytes, so one bad line cannot stop the file.
+
+    Line ends are left as they are, as the csv module needs them inside quoted cells.
+    """
+    return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
-def _json_rows(path: Path) -> _Rows:
-    with _open(path) as lines:
-        for line, text in enumerate(lines, start=1):
-            if not text.strip():
-                continue
-            # A BOM at the start of a later line is where two exported files were joined.
-            yield line, _json_row(text.rstrip().removeprefix("\ufeff"))
+def _json_rows(lines: _Lines) -> _Rows:
+    for line, text in lines.numbered():
+        if not text.strip():
+            continue
+        # A BOM at the start of a later line is where two exported files were joined.
+        yield line, _json_row(text.rstrip().removeprefix("\ufeff"))
 
 
 def _json_row(text: str) -> dict[str, Any] | str:
@@ -168,36 +231,52 @@ _decode_dropping_nulls = json.JSONDecoder(parse_float=_decimal, parse_constant=_
                                           object_hook=_without_nulls).decode
 
 
-def _csv_rows(path: Path) -> _Rows:
-    with _open(path, newline="") as handle:
-        reader = csv.reader(handle)
-        columns: list[str] | None = None
-        done = 0  # physical lines consumed before the current record
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
+def _csv_rows(lines: _Lines) -> _Rows:
+    reader = csv.reader(lines)
+    columns: list[str] | None = None
+    while True:
+        lines.taken = []
+        line = lines.number + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield line, f"not valid CSV ({error})"
+            continue
+        if columns is not None and _stray_quote(lines.taken, cells, len(columns)):
+            yield line, ("a quote opened on this line is never closed, so the rows after it would be read as one "
+                         "cell; close the quote or remove it")
+            lines.put_back(lines.taken[1:])
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = [cell.strip() for cell in cells]
+            while not columns[-1]:  # trailing separators, as spreadsheets write them
+                columns.pop()
+            if problem := _header_problem(columns):
+                yield line, problem
                 return
-            except csv.Error as error:
-                yield done + 1, f"not valid CSV ({error})"
-                done = reader.line_num
-                continue
-            line, done = done + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns = [cell.strip() for cell in cells]
-                while not columns[-1]:  # trailing separators, as spreadsheets write them
-                    columns.pop()
-                if problem := _header_problem(columns):
-                    yield line, problem
-                    return
-            elif not all(_is_utf8(cell) for cell in cells):
-                yield line, "the line is not valid UTF-8 text"
-            elif any(cell.strip() for cell in cells[len(columns):]):
-                yield line, f"the row has more cells than the {len(columns)} columns of the header"
-            else:
-                yield line, _csv_row(columns, cells)
+        elif not all(_is_utf8(cell) for cell in cells):
+            yield line, "the line is not valid UTF-8 text"
+        elif any(cell.strip() for cell in cells[len(columns):]):
+            yield line, f"the row has more cells than the {len(columns)} columns of the header"
+        else:
+            yield line, _csv_row(columns, cells)
+
+
+def _stray_quote(record: list[str], cells: list[str], width: int) -> bool:
+    """Whether a record spanning several lines is a quote left open rather than a cell holding line breaks.
+
+    A cell may hold line breaks, but in a transaction export the line after an open quote is far more often
+    the next row, cell for cell: read on its own, it has all the header's columns. A quote still open at the
+    end of the file leaves the line break in its cell.
+    """
+    if len(record) < 2:
+        return any(cell.endswith(("\n", "\r")) for cell in cells)
+    follower = next(csv.reader([record[1]]), [])
+    return len(follower) >= width and any(cell.strip() for cell in follower)
 
 
 def _csv_row(columns: list[str], cells: list[str]) -> dict[str, Any]:

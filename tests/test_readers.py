@@ -1,7 +1,10 @@
 """Reading event files (spec §6): JSON Lines and CSV, bad rows reported by line (spec §7)."""
 
+import gzip
 import hashlib
 import json
+import os
+import threading
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -562,3 +565,50 @@ def test_csv_attrs_columns_become_member_attributes(tmp_path: Path) -> None:
     (event,) = read_events(path, ZoneInfo("UTC")).events
     assert dict(event.attrs) == {"city": "Shiraz", "referred_by": "m1"}
     assert "attrs.city" not in event.fields
+
+
+# --- whole files that are not events, and how a file is read ---------------------------
+
+
+def test_a_quote_left_open_costs_its_line_and_the_rows_after_it_are_read(tmp_path: Path) -> None:
+    result = read_csv(tmp_path, "id,member,at,amount\np-1,m-1,2026-03-21 10:15,1\n\"p-2,m-1,2026-03-21 10:16,1\n"
+                                "p-3,m-1,2026-03-21 10:17,1\np-4,m-1,2026-03-21 10:18,1\n")
+    assert [(e.line, e.message.split(",")[0]) for e in result.errors] == [(3, "a quote opened on this line is never closed")]
+    assert [(e.id, e.line) for e in result.events] == [("p-1", 2), ("p-3", 4), ("p-4", 5)]
+
+
+def test_a_quote_left_open_on_the_last_line_is_named(tmp_path: Path) -> None:
+    result = read_csv(tmp_path, "id,member,at,amount\np-1,m-1,2026-03-21 10:15,1\n\"p-2,m-1,2026-03-21 10:16,1\n")
+    assert [(e.line, e.message.split(",")[0]) for e in result.errors] == [(3, "a quote opened on this line is never closed")]
+
+
+def test_a_quoted_cell_may_hold_a_line_break(tmp_path: Path) -> None:
+    result = read_csv(tmp_path, "id,member,at,amount,note\np-1,m-1,2026-03-21 10:15,1,\"two\nlines\"\n"
+                                "p-2,m-1,2026-03-21 10:16,1,x\n")
+    assert result.errors == ()
+    assert [(e.id, e.line, e.fields["note"]) for e in result.events] == [("p-1", 2, "two\nlines"), ("p-2", 4, "x")]
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("events.jsonl", b'[\n{"id": "p-1"},\n{"id": "p-2"}\n]\n', "the file is a JSON array, not JSON Lines"),
+    ("events.jsonl.gz", gzip.compress(b'{"id": "p-1"}\n'), "the file is compressed with gzip"),
+    ("events.jsonl", '{"id": "p-1"}\n{"id": "p-2"}\n'.encode("utf-16"), "the file is UTF-16 text"),
+    ("club.rules", b"# a club\nearn 1 point per 1000 toman\n", "this is a rulebook, not events"),
+    ("events.txt", b"currency toman\nearn 1 point per 1000 toman\n", "this looks like a rulebook, not events"),
+])
+def test_a_file_that_holds_no_events_is_said_once(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = read_events(path, TEHRAN)
+    assert (result.events, [(e.line, e.message.split(":")[0]) for e in result.errors]) == ((), [(1, reason)])
+
+
+def test_a_pipe_is_read_once_like_a_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "events"
+    os.mkfifo(fifo)
+    rows = "\n".join(json.dumps(purchase(id=f"p-{n}")) for n in range(3)) + "\n"
+    writer = threading.Thread(target=fifo.write_text, args=(rows,))
+    writer.start()
+    result = read_events(fifo, TEHRAN)
+    writer.join()
+    assert [e.id for e in result.events] == ["p-0", "p-1", "p-2"]
