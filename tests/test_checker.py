@@ -647,3 +647,8 @@ def test_every_mistake_is_reported_in_one_run(diagnose) -> None:
 def test_point_figures_beyond_what_a_ledger_keeps_are_errors(one, text: str, what: str) -> None:
     d = one(text)
     assert (d.message, d.hint) == (f"{what} must be at most 1,000,000,000,000,000", "check the number of zeros")
+
+
+@pytest.mark.parametrize("name", ["spend_9999", "spend_1234567d", "count_0d"])
+def test_a_window_of_a_length_no_window_has_is_an_error_even_when_misspelt(one, name: str) -> None:
+    assert one(f"earn 1 point when {name} > 1").message == "a window is 1 to 3660 days long"

@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from rules_engine.cli import main
+from rules_engine.dsl.diagnostics import Diagnostic
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -117,3 +118,11 @@ def test_a_utf16_rulebook_is_named_as_such(check, tmp_path: Path) -> None:
     [problem] = json.loads(check(str(rulebook), "--format", "json").stdout)
     assert (problem["line"], problem["message"], problem["source_line"]) == (
         1, "the file is UTF-16 text, not UTF-8", "earn 1 point")
+
+
+def test_a_very_long_line_is_shown_around_its_problem() -> None:
+    line = " or ".join(["amount > 1"] * 200) + " or amunt > 1 or " + " or ".join(["amount > 1"] * 50)
+    column = line.index("amunt") + 1
+    _, shown, caret = Diagnostic("x.rules", 1, column, column + 5, "unknown name `amunt`", line).format().split("\n")
+    assert len(shown) < 200 and shown.startswith("   1 | …") and shown.endswith("…")
+    assert shown[caret.index("^"):caret.rindex("^") + 1] == "amunt"

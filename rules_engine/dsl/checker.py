@@ -23,7 +23,7 @@ from rules_engine.calendars import resolve_date
 from rules_engine.dsl import ast
 from rules_engine.dsl.diagnostics import TYPO, DiagnosticSink, did_you_mean, nearest
 from rules_engine.dsl.names import (
-    EVENT_NAMES, ITEM_NAMES, MAX_WINDOW_DAYS, MEMBER_NAMES, SCOPES, TIME_NAMES, WEEKDAYS, WINDOW,
+    EVENT_NAMES, ITEM_NAMES, MAX_WINDOW_DAYS, MEMBER_NAMES, NEAR_WINDOW, SCOPES, TIME_NAMES, WEEKDAYS, WINDOW,
     Resolution, Type, Where, window_candidates,
 )
 from rules_engine.plugins.registry import Registry
@@ -481,11 +481,12 @@ class Checker:
         if name in TIME_NAMES:
             return self._resolve(expr, Resolution("time", name), TIME_NAMES[name])
         window = WINDOW.fullmatch(name)
+        near = window or NEAR_WINDOW.fullmatch(name)  # a near miss such as spend_90 or count30d is one too
+        if near and not 1 <= int(near.group(2)) <= MAX_WINDOW_DAYS:
+            self.sink.add(expr.span, f"a window is 1 to {MAX_WINDOW_DAYS} days long", "for example spend_90d or count_30d")
+            return None
         if window:
             days = int(window.group(2))
-            if not 1 <= days <= MAX_WINDOW_DAYS:
-                self.sink.add(expr.span, f"a window is 1 to {MAX_WINDOW_DAYS} days long", "for example spend_90d or count_30d")
-                return None
             self.checked.windows.add(days)
             return self._resolve(expr, Resolution(f"{window.group(1)}_window", days), "number")  # type: ignore[arg-type]
         if name in self.tier_names:

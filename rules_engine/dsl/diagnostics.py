@@ -30,19 +30,27 @@ class Diagnostic:
     severity: Severity = "error"
 
     def format(self) -> str:
-        width = max(1, self.end_column - self.column)
+        shown, column = self.source_line, self.column
+        if len(shown) > _SHOWN:  # a line of thousands of characters is shown around the problem only
+            start = max(0, column - 1 - _SHOWN // 2)
+            shown = ("…" if start else "") + shown[start:start + _SHOWN] + ("…" if start + _SHOWN < len(shown) else "")
+            column -= start - (1 if start else 0)
+        width = max(1, min(self.end_column - self.column, len(shown) - column + 1))
         gutter = f"{self.line:>4} | "
         # Tabs stay tabs under the source line, so the caret lines up however wide they show.
-        indent = "".join(ch if ch == "\t" else " " for ch in self.source_line[:self.column - 1])
+        indent = "".join(ch if ch == "\t" else " " for ch in shown[:column - 1])
         caret = " " * len(gutter) + indent + "^" * width
         text = [
             f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message}",
-            f"{gutter}{self.source_line}",
+            f"{gutter}{shown}",
             caret,
         ]
         if self.hint:
             text.append(f"     = hint: {self.hint}")
         return "\n".join(text)
+
+
+_SHOWN = 160  # characters of a source line shown under a diagnostic, at most
 
 
 def lines_of(source: str) -> list[str]:

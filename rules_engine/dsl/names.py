@@ -47,4 +47,4 @@ class Resolution:
 def window_candidates(name: str) -> list[str]:
     """Well-formed window names a near-miss like `spend_90` or `count30d` was probably meant to be."""
     match = NEAR_WINDOW.fullmatch(name)
-    return [f"{match.group(1).lower()}_{int(match.group(2))}d"] if match else []
+    return [f"{match.group(1).lower()}_{int(match.group(2))}d"] if match and 1 <= int(match.group(2)) <= MAX_WINDOW_DAYS else []
