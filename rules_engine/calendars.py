@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
+from rules_engine.dsl.literals import ascii_digits
+
 CALENDARS: tuple[str, ...] = ("jalali", "gregorian")
 UNITS: tuple[str, ...] = ("days", "weeks", "months", "years")
 
@@ -81,6 +83,8 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
     reads the wall clock back.
     """
     cleaned = text.strip()
+    if not cleaned.isascii():  # Iranian exports write ۲۰۲۶-۰۳-۲۱ as often as 2026-03-21
+        cleaned = ascii_digits(cleaned)
     try:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:

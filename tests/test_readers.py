@@ -612,3 +612,8 @@ def test_a_pipe_is_read_once_like_a_file(tmp_path: Path) -> None:
     result = read_events(fifo, TEHRAN)
     writer.join()
     assert [e.id for e in result.events] == ["p-0", "p-1", "p-2"]
+
+
+def test_a_timestamp_in_persian_digits_is_read(tmp_path: Path) -> None:
+    event = only_event(tmp_path, purchase(at="۲۰۲۶-۰۳-۲۱T۱۰:۱۵:۰۰+۰۳:۳۰"))
+    assert event.at == datetime(2026, 3, 21, 6, 45, tzinfo=timezone.utc)
