@@ -141,6 +141,14 @@ class Engine:
             return Outcome(event, "invalid", f"reserved_id: {RESERVED_ID}")
         return self._once(event, failed_before)
 
+    def process_derived(self, event: Event) -> Outcome:
+        """Apply on its own an event the engine once derived (a referral, whose id is kept from arrivals).
+
+        A store replaying one member's history has the referrals paid to them without the purchases of other
+        members that caused them, and runs them this way.
+        """
+        return self._once(event, EMPTY)
+
     def _once(self, event: Event, failed_before: Mapping[str, str]) -> Outcome:
         """Apply an event whose id has not been applied before; a repeat is told apart from a conflict."""
         known = self.seen.get(event.id)

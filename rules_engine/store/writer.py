@@ -171,6 +171,8 @@ class Ledger:
                 event = codec.load_event(row.payload, row.fingerprint)
                 if row.status == "failed":
                     outcome = self.engine.settle(event, row.reason)
+                elif row.kind == "derived":  # a referral paid to this member, replayed without its cause
+                    outcome = self.engine.process_derived(event)
                 else:
                     outcome = self.engine.process(event, failed_before)
                 self._check(row, outcome.status, _net(outcome))
