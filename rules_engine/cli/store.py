@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import secrets
 import sys
 import time
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 import click
+import sqlalchemy as sa
 
 from rules_engine.cli.design import load_program, plugin_registry, time_option
+from rules_engine.dsl.diagnostics import did_you_mean
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
 from rules_engine.plugins.delivery import deliver
@@ -29,11 +32,14 @@ from rules_engine.program import Program
 from rules_engine.readers import iter_events
 from rules_engine.simulation import Report, report_json
 from rules_engine.store import codec, queries
-from rules_engine.store.database import ENV_VAR, StoreError, database_url, display_url, open_database
+from rules_engine.store.database import (
+    ENV_VAR, StoreError, database_url, display_url, in_memory, open_database, sqlite_file,
+)
 from rules_engine.store.writer import BATCH, Arrival, Ledger, Summary
 
 _db_option = click.option("--db", "db_url", metavar="URL",
                           help=f"The store: a SQLAlchemy URL or a SQLite file path (default: ${ENV_VAR}, else ./loyalty.db).")
+_MAX_WARN_DAYS = 3660  # ten years: longer than any expiry warning is useful, and far from the calendar's end
 
 
 @click.command()
@@ -49,10 +55,10 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
 
     Safe to run again, or after a crash: events already in the store are skipped.
     """
+    url = _url(db_url)
+    rejects_path = _rejects_file(rejects, events, rulebook, url)
     program = load_program(rulebook)
-    url = database_url(db_url)
     ledger = _ledger(url, program, Path(rulebook).read_text(encoding="utf-8"), rulebook)
-    rejects_path = Path(rejects or f"{events}.rejects")
     rejects_path.unlink(missing_ok=True)  # it lists this run's rejects only; no file means none
     source = str(Path(events).resolve())
     with ExitStack() as stack:
@@ -82,6 +88,8 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
         click.echo(f"{events}:{problem.arrival.line}: event {problem.arrival.event.id} {problem.status}: "
                    f"{problem.reason}", err=True)
     click.echo(_summary(summary, url, ledger, unreadable, rejects_path))
+    if not summary.arrivals:
+        _nothing_read(events, unreadable, rejects_path)
 
 
 @click.command()
@@ -89,9 +97,9 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
 @_db_option
 def member(member: str, db_url: str | None) -> None:
     """Show MEMBER's balance, tier, open lots and history, each entry with its reason."""
-    db = _open(database_url(db_url))
+    db = _open(_url(db_url))
     tz = _run(lambda: queries.rulebook_in_force(db, plugin_registry())).program.settings.tz
-    found = queries.account(db, member)
+    found = _run(lambda: queries.account(db, member))
     if found is None:
         raise click.ClickException(f"the store has no member {member}")
     click.echo(f"{found.id}: balance {found.balance:,}, tier {found.tier or '-'} (earned {found.earned:,}, "
@@ -118,9 +126,13 @@ def member(member: str, db_url: str | None) -> None:
 @click.option("--at", help="When it happened (default: now).")
 def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, at: str | None) -> None:
     """Redeem REWARD for MEMBER now, through the ledger, and print the effect (a code, a product...)."""
-    db = _open(database_url(db_url))
+    _not_blank(member, "MEMBER")
+    if event_id is not None:
+        _not_blank(event_id, "--id")
+    db = _open(_url(db_url))
     stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
     when = time_option(at, stored.program, "--at") or datetime.now(timezone.utc)
+    _known_member(db, member)
     event = Event(id=event_id or f"redeem-{secrets.token_hex(8)}", type="redeem", member=member, at=when, reward=reward)
     # A retry of the same request (same id, member and reward) is a duplicate whenever it comes.
     request = codec.dump({"id": event.id, "type": "redeem", "member": member, "reward": reward})
@@ -133,7 +145,7 @@ def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, a
     if not done:
         if summary.status["conflict"]:
             raise click.ClickException(f"event id {event.id} is already in the store for another request; nothing was done")
-        click.echo(f"{event.id}: already in the store (a retry); nothing was done")
+        _repeat_first_attempt(db, event)
         return
     outcome = done[0]
     if not outcome.applied:
@@ -148,7 +160,7 @@ def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, a
 @click.command()
 @_db_option
 @click.option("--as-of", help="The moment to close at (default: now).")
-@click.option("--warn-days", type=click.IntRange(min=0), default=7, show_default=True,
+@click.option("--warn-days", type=click.IntRange(0, _MAX_WARN_DAYS), default=7, show_default=True,
               help="Announce (through the effect sinks) points that expire on the day this many days ahead; 0: none.")
 def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     """The nightly job: expire lots and move tiers as due by --as-of, for every member.
@@ -156,14 +168,14 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     It also tells the effect sinks (the SMS outbox, …) which members' points expire
     in the day that lies --warn-days ahead, so a daily run warns of each lot once.
     """
-    db = _open(database_url(db_url))
+    db = _open(_url(db_url))
     stored = _run(lambda: queries.rulebook_in_force(db, plugin_registry()))
     when = time_option(as_of, stored.program) or datetime.now(timezone.utc)
+    shown, horizon, horizon_day = _close_times(when, warn_days, stored.program.settings.tz)
     ledger = _ledger_for(db, stored)
     summary = _run(lambda: ledger.close(when))
     send = _delivery()
     send(summary.outcomes)
-    shown = when.astimezone(stored.program.settings.tz).isoformat()
     if summary.known:
         click.echo(f"already closed at {shown}: nothing to do")
         return
@@ -172,11 +184,9 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     click.echo(f"closed at {shown}: {len(entries):,} expiry entries ({sum(e.points for e in entries):+,} points), "
                f"{changes:,} tier changes, {len(summary.outcomes):,} members affected")
     if warn_days:
-        horizon = when + timedelta(days=warn_days)
         notices = ledger.engine.expiry_notices(horizon - timedelta(days=1), horizon)
         send(notices)
-        click.echo(f"{len(notices):,} members warned of points expiring by "
-                   f"{horizon.astimezone(stored.program.settings.tz):%Y-%m-%d}")
+        click.echo(f"{len(notices):,} members warned of points expiring by {horizon_day}")
 
 
 @click.command()
@@ -184,14 +194,18 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 def export(db_url: str | None, fmt: str) -> None:
     """Print every ledger entry, in the order written, with its event, rule, rulebook version and lots."""
-    rows = queries.ledger_rows(_open(database_url(db_url)))
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    out = csv.DictWriter(sys.stdout, fieldnames=queries.EXPORT_COLUMNS, lineterminator="\n")
-    out.writeheader()
-    out.writerows(rows)
+    rows = queries.ledger_rows(_open(_url(db_url)))
+
+    def write() -> None:  # the rows are read as they are written, so a damaged page can turn up on the way
+        if fmt == "jsonl":
+            for row in rows:
+                click.echo(json.dumps(row, ensure_ascii=False))
+            return
+        out = csv.DictWriter(sys.stdout, fieldnames=queries.EXPORT_COLUMNS, lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+
+    _run(write)
 
 
 @click.command()
@@ -199,9 +213,9 @@ def export(db_url: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def report(db_url: str | None, fmt: str) -> None:
     """Print the store's figures, summed from the ledger; as JSON, in the shape of `simulate --format json`."""
-    db = _open(database_url(db_url))
+    db = _open(_url(db_url))
     program = _run(lambda: queries.rulebook_in_force(db, plugin_registry())).program
-    figures = queries.report(db, program)
+    figures = _run(lambda: queries.report(db, program))
     if fmt == "json":
         click.echo(json.dumps(report_json(figures), ensure_ascii=False, indent=1))
     else:
@@ -231,6 +245,16 @@ def _report_table(program: Program, report: Report) -> str:
     return "\n".join(lines)
 
 
+def _url(given: str | None) -> str:
+    """The store's URL from --db or the environment. SQLite's in-memory database is refused: whatever a
+    command wrote there would be gone when it exits, while its output said it was stored."""
+    url: str = _run(lambda: database_url(given))
+    if _run(lambda: in_memory(url)):
+        raise click.BadParameter(f"{url} is an in-memory database, which is gone when the command ends: "
+                                 f"give a file path or a PostgreSQL URL", param_hint="--db")
+    return url
+
+
 def _open(url: str) -> Any:
     """An existing store: the operator's commands never create one."""
     return _run(lambda: open_database(url, create=False))
@@ -250,10 +274,88 @@ def _ledger_for(db: Any, stored: queries.StoredRulebook, member: str | None = No
 
 
 def _run(work: Any) -> Any:
+    """`work()`, with the store's errors as one-line messages. The database's own errors are caught too:
+    a SQLite file can be damaged past the pages that opening it reads."""
     try:
         return work()
     except StoreError as err:
         raise click.ClickException(str(err)) from err
+    except sa.exc.DatabaseError as err:
+        raise click.ClickException(f"the store could not be read ({err.orig}); nothing was changed. If it is a "
+                                   f"SQLite file it may be damaged: restore it from a backup") from err
+
+
+def _rejects_file(given: str | None, events: str, rulebook: str, url: str) -> Path:
+    """Where this run lists its unreadable rows. The file is replaced on every run, so a path that is the
+    events, the rulebook or the store itself is refused before anything is touched."""
+    path = Path(given or f"{events}.rejects")
+    taken = {"the EVENTS file": Path(events), "the RULEBOOK": Path(rulebook)}
+    store = sqlite_file(url)
+    if store is not None:
+        taken["the store's database file"] = store
+        taken.update({f"the store's {suffix} file": Path(f"{store}{suffix}") for suffix in ("-wal", "-shm", "-journal")})
+    for what, other in taken.items():
+        if _same_file(path, other):
+            raise click.BadParameter(f"the rejects list would go to {path}, which is {what}, and it is rewritten on "
+                                     f"every run: give --rejects another path", param_hint="--rejects")
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same path once resolved, or (when both exist) one file by two names."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _nothing_read(events: str, unreadable: int, rejects: Path) -> None:
+    """A file that gave no event at all: when it had rows, its format is wrong, and that is an error."""
+    if not unreadable:
+        click.echo(f"warning: {events} has no rows; nothing was applied", err=True)
+        return
+    raise click.ClickException(
+        f"no event could be read from {events}, so nothing was applied ({unreadable:,} unreadable rows, listed in "
+        f"{rejects}). Give JSON Lines, or CSV with a comma-separated header naming at least id, member and at")
+
+
+def _not_blank(value: str, name: str) -> None:
+    if not value.strip():
+        raise click.BadParameter("is blank: give an id", param_hint=name)
+
+
+def _known_member(db: Any, member: str) -> None:
+    """Refuse a member the store has never seen: the engine would reject the redemption, but only after
+    storing the rejected event, and with it a new, empty member under the mistyped id."""
+    members = _run(lambda: queries.member_ids(db))
+    if member not in members:
+        hint = did_you_mean(member, members)
+        raise click.ClickException(f"the store has no member {member}; nothing was done" + (f" ({hint})" if hint else ""))
+
+
+def _repeat_first_attempt(db: Any, event: Event) -> None:
+    """A retry of a stored redemption: say what the first attempt did, with its exit status, so a shop that
+    retries after a timeout reads the answer the first call gave, not a success."""
+    first = _run(lambda: queries.first_attempt(db, event.id))
+    if first is None or first.status != "applied":
+        why = f"{first.status} ({first.reason})" if first is not None else "not applied"
+        raise click.ClickException(f"{event.id} was already tried: {why}; nothing more was done")
+    click.echo(f"{event.id} was already applied: {event.member} redeemed {event.reward} for {-first.points:,} points; "
+               f"nothing more was done")
+
+
+def _close_times(when: datetime, warn_days: int, tz: Any) -> tuple[str, datetime, str]:
+    """The close's time as shown, the warning horizon and its day. Worked out before the close commits, so a
+    time near the end of the calendar is refused, rather than closed and then a crash."""
+    try:
+        when.astimezone(timezone.utc)
+        horizon = when + timedelta(days=warn_days)
+        return when.astimezone(tz).isoformat(), horizon, f"{horizon.astimezone(tz):%Y-%m-%d}"
+    except OverflowError as err:
+        raise click.BadParameter(f"{when.isoformat()} with --warn-days {warn_days} runs past the last date "
+                                 f"there is (9999-12-31): give an earlier time or fewer days", param_hint="--as-of") from err
 
 
 def _delivery() -> Callable[[list[Outcome]], None]:

@@ -161,3 +161,26 @@ def ledger_rows(db: Database) -> Iterator[dict[str, Any]]:
                    "lots": " ".join(uses.get((e.seq, e.n), ())), "why": "; ".join(codec.load(e.why))}
 
 
+def member_ids(db: Database) -> list[str]:
+    """Every member the store knows, so a command can refuse an unknown one before writing anything for it."""
+    with read(db) as connection:
+        return list(connection.execute(sa.select(_MEMBERS.c.id)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    status: str
+    reason: str | None
+    points: int
+
+
+def first_attempt(db: Database, event_id: str) -> Attempt | None:
+    """How the event that holds `event_id` came out when it arrived, to repeat to a retry of it.
+
+    A failed attempt leaves its id free for the event to be sent again, so it is not the answer.
+    """
+    with read(db) as connection:
+        row = connection.execute(
+            sa.select(_EVENTS.c.status, _EVENTS.c.reason, _EVENTS.c.points)
+            .where(_EVENTS.c.id == event_id, _EVENTS.c.status != "failed")).one_or_none()
+    return None if row is None else Attempt(row.status, row.reason, row.points)

@@ -110,7 +110,8 @@ def test_redeem_retried_with_the_same_id_spends_nothing_more(db_url: str, rulebo
 
     retry = run("redeem", "m1", "r10", "--db", db_url, "--at", "2025-01-03T00:05:00Z", "--id", "order-7")
 
-    assert retry.stdout == "order-7: already in the store (a retry); nothing was done\n"
+    assert (retry.exit_code, retry.stdout) == (
+        0, "order-7 was already applied: m1 redeemed r10 for 10 points; nothing more was done\n")
     assert "m1: balance 160," in run("member", "m1", "--db", db_url).stdout
 
 
