@@ -62,8 +62,9 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
     rejects_path.unlink(missing_ok=True)  # it lists this run's rejects only; no file means none
     source = str(Path(events).resolve())
     with ExitStack() as stack:
+        lines = _count_lines(events)
         bar = stack.enter_context(click.progressbar(
-            length=_count_lines(events), label="applying", file=sys.stderr, show_pos=True, show_eta=True,
+            length=lines or 0, hidden=lines is None, label="applying", file=sys.stderr, show_pos=True, show_eta=True,
             item_show_func=lambda rate: rate))
         rejected: TextIO | None = None
         unreadable = 0
@@ -369,7 +370,10 @@ def _delivery() -> Callable[[list[Outcome]], None]:
     return send
 
 
-def _count_lines(path: str) -> int:
+def _count_lines(path: str) -> int | None:
+    """The lines of an events file, for the progress bar; None for a pipe, which can be read only once."""
+    if not Path(path).is_file():
+        return None
     with open(path, "rb") as handle:
         return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,16 @@ def test_apply_reports_conflicts_on_stderr_with_file_and_line(db_url: str, ruleb
     assert f"{changed}:1: event p1 conflict: event id p1 was already applied with different content" in result.stderr
     assert "  duplicates               1" in result.stdout
     assert "    conflicts              1" in result.stdout
+
+
+def test_apply_reads_a_pipe_whole(db_url: str, rulebook: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "events"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=write_lines, args=(fifo, SIGNUP, BUY))
+    writer.start()
+    result = run("apply", rulebook, fifo, "--db", db_url)
+    writer.join()
+    assert "  applied                  2" in result.stdout
 
 
 def test_member_shows_balance_open_lots_and_each_entry_with_its_reason(db_url: str, rulebook: Path, tmp_path: Path) -> None:
