@@ -4,8 +4,8 @@ The generator is a small discrete-event simulation: every member has a next
 moment at which something may happen (sign up, buy, refund, redeem, answer a
 survey), all of them wait in one priority queue, and the earliest is handled
 next. Events therefore come out in time order, one at a time, and memory grows
-with the number of members and pending refunds, never with the number of events
-written, so a year of a large club streams to a file in constant memory.
+with the number of members (each has habits and a place in the queue from the
+start) and pending refunds, never with the number of events written.
 
 Purchases follow a time-varying rate (thinning a Poisson process): quiet nights,
 busy Thursday and Friday evenings, and the shopping peaks before Nowruz, around
@@ -32,10 +32,20 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterator, TextIO
 from zoneinfo import ZoneInfo
 
+from rules_engine.readers import EARLIEST, LATEST
+
 if TYPE_CHECKING:
     from rules_engine.program import Program
 
 DAY = 86_400.0
+
+# Every member costs about half a kilobyte for the whole run; ten million is about 5 GB.
+MAX_MEMBERS = 10_000_000
+# Ten years. Prices rise 30 % a year, so this also keeps amounts plausible (at most about 14 times today's).
+MAX_DAYS = 3_660
+# The days a plan may cover: a day inside the years the event reader accepts, whatever the time zone.
+FIRST_DAY = date(EARLIEST.year, 1, 2)
+LAST_DAY = date(LATEST.year - 1, 12, 31)
 
 # (category, median unit price in toman, spread of the log price)
 CATEGORIES: tuple[tuple[str, int, float], ...] = (
@@ -97,8 +107,13 @@ class Plan:
     survey_rate: float = 0.3  # share of members who answer a survey now and then
 
     def __post_init__(self) -> None:
-        if self.members < 1 or self.days < 1:
-            raise ValueError("members and days must be at least 1")
+        if not 1 <= self.members <= MAX_MEMBERS:
+            raise ValueError(f"members must be from 1 to {MAX_MEMBERS:,}")
+        if not 1 <= self.days <= MAX_DAYS:
+            raise ValueError(f"days must be from 1 to {MAX_DAYS:,}")
+        if not FIRST_DAY <= self.start or self.start.toordinal() + self.days > LAST_DAY.toordinal():
+            raise ValueError(f"{self.days:,} days from {self.start} go outside the dates events may have "
+                             f"({FIRST_DAY} to {LAST_DAY}); move the start or give fewer days")
         if not self.rewards or any(cost <= 0 for _, cost in self.rewards):
             raise ValueError("rewards must be a non-empty list of (id, cost) with costs above zero")
 
@@ -112,9 +127,9 @@ def shaped_by(plan: Plan, program: Program) -> Plan:
 
 @dataclass(slots=True)
 class _Shopper:
-    """What the generator knows of one member: habits, and an estimate of the balance."""
+    """What the generator knows of one member: habits, and an estimate of the balance. The member's id is
+    made from its position when an event needs it, which keeps the record small for a large club."""
 
-    id: str
     rate: float  # orders per day on an ordinary day
     basket: float  # multiplies every price
     persona: int
@@ -141,8 +156,8 @@ class _Generator:
         self.seq = 0
         self.counters = [0] * 6
         self.joined: list[int] = []  # members who signed up so far, as referrers
-        width = len(str(plan.members))
-        self.shoppers = [self._shopper(f"m-{i + 1:0{width}d}") for i in range(plan.members)]
+        self.width = len(str(plan.members))
+        self.shoppers = [self._shopper() for _ in range(plan.members)]
         self.cheapest = min(cost for _, cost in plan.rewards)
 
     def events(self) -> Iterator[dict[str, Any]]:
@@ -165,6 +180,9 @@ class _Generator:
         self.counters[kind] += 1
         return f"{prefix}-{self.counters[kind]:07d}"
 
+    def _member(self, index: int) -> str:
+        return f"m-{index + 1:0{self.width}d}"
+
     def _stamp(self, at: float) -> str:
         return (self.origin + timedelta(seconds=int(at))).astimezone(self.plan.tz).isoformat()
 
@@ -173,7 +191,7 @@ class _Generator:
     def _handle(self, at: float, kind: int, s: _Shopper, index: int, payload: Any) -> Iterator[dict[str, Any]]:
         rng = self.rng
         if kind == _SIGNUP:
-            yield self._signup(at, s)
+            yield self._signup(at, index)
             self.joined.append(index)
             self._push(at + rng.expovariate(s.rate * self.peak) * DAY, _PURCHASE, index)
             if rng.random() < self.plan.survey_rate:
@@ -184,24 +202,25 @@ class _Generator:
                 yield self._purchase(at, s, index)
         elif kind == _REFUND:
             of, amount = payload
-            yield {"id": self._next_id(_REFUND, "r"), "type": "refund", "member": s.id, "at": self._stamp(at),
+            yield {"id": self._next_id(_REFUND, "r"), "type": "refund", "member": self._member(index), "at": self._stamp(at),
                    "of": of, "amount": amount}
         elif kind == _REDEEM:
-            yield {"id": self._next_id(_REDEEM, "x"), "type": "redeem", "member": s.id, "at": self._stamp(at),
+            yield {"id": self._next_id(_REDEEM, "x"), "type": "redeem", "member": self._member(index), "at": self._stamp(at),
                    "reward": payload}
         elif kind == _SURVEY:
-            yield {"id": self._next_id(_SURVEY, "e"), "type": "event", "name": "survey_completed", "member": s.id,
+            yield {"id": self._next_id(_SURVEY, "e"), "type": "event", "name": "survey_completed",
+                   "member": self._member(index),
                    "at": self._stamp(at)}
             self._push(at + (60 + rng.expovariate(1 / 60)) * DAY, _SURVEY, index)
         else:
-            yield {"id": self._next_id(_REVIEW, "v"), "type": "event", "name": "review_posted", "member": s.id,
+            yield {"id": self._next_id(_REVIEW, "v"), "type": "event", "name": "review_posted", "member": self._member(index),
                    "at": self._stamp(at), "sku": payload}
 
-    def _signup(self, at: float, s: _Shopper) -> dict[str, Any]:
+    def _signup(self, at: float, index: int) -> dict[str, Any]:
         attrs: dict[str, Any] = {"city": self.rng.choice(CITIES)}
         if self.joined and self.rng.random() < self.plan.referral_rate:
-            attrs["referred_by"] = self.shoppers[self.rng.choice(self.joined)].id
-        return {"id": self._next_id(_SIGNUP, "s"), "type": "signup", "member": s.id, "at": self._stamp(at),
+            attrs["referred_by"] = self._member(self.rng.choice(self.joined))
+        return {"id": self._next_id(_SIGNUP, "s"), "type": "signup", "member": self._member(index), "at": self._stamp(at),
                 "attrs": attrs}
 
     def _purchase(self, at: float, s: _Shopper, index: int) -> dict[str, Any]:
@@ -210,7 +229,7 @@ class _Generator:
         growth = 1.3 ** (at / (365 * DAY))  # prices rise about 30 % a year
         items = [self._item(s, growth) for _ in range(min(1 + int(rng.expovariate(0.9)), 6))]
         goods = sum(item["price"] * item["qty"] for item in items)
-        event: dict[str, Any] = {"id": self._next_id(_PURCHASE, "p"), "type": "purchase", "member": s.id,
+        event: dict[str, Any] = {"id": self._next_id(_PURCHASE, "p"), "type": "purchase", "member": self._member(index),
                                  "at": self._stamp(at), "amount": goods, "channel": channel}
         if channel == "store":
             event["store"] = s.store
@@ -249,10 +268,10 @@ class _Generator:
 
     # --- habits and seasons -----------------------------------------------------------
 
-    def _shopper(self, member: str) -> _Shopper:
+    def _shopper(self) -> _Shopper:
         rng = self.rng
         rate = self.plan.orders_per_month / 30 * rng.lognormvariate(-0.5, 1.0)
-        return _Shopper(member, rate, rng.lognormvariate(0, 0.35), rng.randrange(len(PERSONAS)),
+        return _Shopper(rate, rng.lognormvariate(0, 0.35), rng.randrange(len(PERSONAS)),
                         rng.choices(range(len(CHANNELS)), weights=(6, 3, 2))[0], rng.choice(STORES))
 
     def _signup_offset(self) -> float:

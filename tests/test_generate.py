@@ -6,14 +6,16 @@ import io
 import json
 import tracemalloc
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from rules_engine.cli import main
-from rules_engine.generate import Plan, generate, shaped_by, write_events
+from rules_engine.generate import (FIRST_DAY, LAST_DAY, MAX_DAYS, MAX_MEMBERS, Plan, generate, shaped_by,
+                                   write_events)
 from rules_engine.readers import read_events
 
 YEAR = Plan(members=1500, days=365, seed=11)
@@ -136,11 +138,48 @@ def test_members_answer_surveys(year):
     assert names["survey_completed"] > 0
 
 
-def test_a_plan_needs_members_days_and_priced_rewards():
-    with pytest.raises(ValueError, match="at least 1"):
-        Plan(members=0, days=10)
+def test_a_plan_needs_priced_rewards():
     with pytest.raises(ValueError, match="costs above zero"):
         Plan(members=10, days=10, rewards=(("free", 0),))
+
+
+@pytest.mark.parametrize("members", [0, MAX_MEMBERS + 1])
+def test_a_plan_has_between_one_and_ten_million_members(members):
+    with pytest.raises(ValueError, match="members must be from 1 to 10,000,000"):
+        Plan(members=members, days=10)
+
+
+@pytest.mark.parametrize("days", [0, MAX_DAYS + 1])
+def test_a_plan_covers_between_one_day_and_ten_years(days):
+    with pytest.raises(ValueError, match="days must be from 1 to 3,660"):
+        Plan(members=10, days=days)
+
+
+@pytest.mark.parametrize("start, days", [(date(1800, 1, 1), 30), (date(1900, 1, 1), 1), (date(2199, 12, 1), 31),
+                                         (date(9999, 12, 1), 30)])
+def test_a_plan_stays_inside_the_dates_events_may_have(start, days):
+    with pytest.raises(ValueError, match="go outside the dates events may have"):
+        Plan(members=10, days=days, start=start)
+
+
+@pytest.mark.parametrize("start, days, zone", [(FIRST_DAY, 30, "Pacific/Kiritimati"),  # UTC+14: the day begins early
+                                               (LAST_DAY - timedelta(days=MAX_DAYS), MAX_DAYS, "Pacific/Pago_Pago")])
+def test_the_earliest_and_the_longest_latest_plans_give_events_the_reader_takes(tmp_path, start, days, zone):
+    path = tmp_path / "events.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        written = write_events(Plan(members=5, days=days, start=start, tz=ZoneInfo(zone)), out)
+    read = read_events(path, ZoneInfo("UTC"))
+    assert read.errors == () and len(read.events) == written
+
+
+def test_ten_years_of_rising_prices_stay_plausible():
+    amounts = [e["amount"] for e in generate(Plan(members=20, days=MAX_DAYS, seed=4)) if e["type"] == "purchase"]
+    assert max(amounts) < 10**11
+
+
+def test_member_ids_are_numbered_with_as_many_digits_as_the_club_needs():
+    signups = [e["member"] for e in generate(Plan(members=12, days=30)) if e["type"] == "signup"]
+    assert sorted(signups) == [f"m-{i:02d}" for i in range(1, 13)]
 
 
 class _Discard(io.TextIOBase):
