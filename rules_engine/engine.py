@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import floor
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
@@ -96,6 +96,18 @@ class Purchase(Record):
 Handled = tuple[tuple[Effect, ...], Event | None]
 
 
+class Recorded(NamedTuple):
+    """What a redemption's or claim's plugin answered when the event was first applied, for a store's replay.
+
+    Replaying its history, a store must not ask partners again: a booking would be made twice, a code minted and
+    thrown away, and a partner that is down, or answers differently today, would stop the store from loading.
+    """
+
+    status: str  # the stored status: applied, rejected, …
+    reason: str | None
+    data: Mapping[str, Any] | None  # the effect's data, if the event was applied
+
+
 class Rejected(Exception):
     """An event the engine refuses, with a reason code and words for a person."""
 
@@ -130,6 +142,7 @@ class Engine:
         self._perks_at = tuple(tuple(perk for least, perk in perks if rank >= least) for rank in range(len(program.tiers)))
         self._base_tier = 0 if program.tiers else None
         self._expires = _expiry(program.expiry, self.settings)
+        self._recorded: Recorded | None = None  # set while `replay` runs an event
 
     # --- entry point -------------------------------------------------------------
 
@@ -140,6 +153,14 @@ class Engine:
         if event.id.endswith(REFERRAL_SUFFIX):
             return Outcome(event, "invalid", f"reserved_id: {RESERVED_ID}")
         return self._once(event, failed_before)
+
+    def replay(self, event: Event, failed_before: Mapping[str, str], recorded: Recorded) -> Outcome:
+        """Apply a stored redemption or claim again, with its plugin's first answer rather than a new call."""
+        self._recorded = recorded
+        try:
+            return self.process(event, failed_before)
+        finally:
+            self._recorded = None
 
     def process_derived(self, event: Event) -> Outcome:
         """Apply on its own an event the engine once derived (a referral, whose id is kept from arrivals).
@@ -385,7 +406,12 @@ class Engine:
         redeem_ctx = RedeemContext(m.id, event.id, event.at.astimezone(self.tz), offer.offer.ref, event.fingerprint or event.id)
         if offer.when is not None and not offer.when(ctx, m, None):
             raise Rejected("not_eligible", f"{offer.source.label}: {offer.source.text}")
-        if not self._plugin_call(offer.offer.plugin, lambda: offer.offer.eligible(redeem_ctx)):
+        recorded = self._recorded
+        # Replayed, a claim reaching this check was declined here if it was stored as not eligible: the rulebook's
+        # own condition, the other cause, is checked above.
+        eligible = (not (recorded.status == "rejected" and (recorded.reason or "").startswith("not_eligible:"))
+                    if recorded is not None else self._plugin_call(offer.offer.plugin, lambda: offer.offer.eligible(redeem_ctx)))
+        if not eligible:
             raise Rejected("not_eligible", f"the partner {offer.offer.partner} declined")
         if m.balance < offer.cost:
             raise Rejected("insufficient_points", f"the offer costs {offer.cost:,} points; the balance is {m.balance:,}")
@@ -512,9 +538,15 @@ class Engine:
             raise EvaluationError(f"plugin {plugin} failed: {err!r}") from err
 
     def _plugin_effect(self, plugin: str, kind: str, member: str, event_id: str, call: Any) -> Effect:
+        recorded = self._recorded
+        if recorded is not None and recorded.data is not None:
+            return Effect(kind, member, event_id, recorded.data, plugin)
         data = self._plugin_call(plugin, call)
         if not isinstance(data, Mapping):
             raise EvaluationError(f"plugin {plugin} returned {type(data).__name__} for {kind}, not a mapping")
+        if (where := _unkeepable(data)) is not None:
+            raise EvaluationError(f"plugin {plugin} returned data for {kind} that a ledger cannot keep ({where}): "
+                                  "effect data holds text, numbers, true/false, dates, lists and mappings")
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
 
 
@@ -553,6 +585,27 @@ def _unknown(what: str, name: str, known: Iterable[str]) -> str:
     hint = did_you_mean(name, names) or (f"the rulebook's {what}s are {', '.join(f'`{n}`' for n in names)}" if names
                                          else f"the rulebook has no {what}s")
     return f"the rulebook has no {what} `{name}`; {hint}"
+
+
+_KEEPABLE = (str, int, float, Decimal, bool, date, type(None))  # date covers datetime
+
+
+def _unkeepable(value: Any, where: str = "") -> str | None:
+    """Where in a plugin's effect data a value is that a store could not write, or None: found here, the event
+    fails in a simulation as it would in `loyalty apply`, instead of a batch crashing at the write."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"the key {key!r}{where and ' in ' + where}"
+            if (found := _unkeepable(item, f"{where}.{key}" if where else key)) is not None:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for k, item in enumerate(value):
+            if (found := _unkeepable(item, f"{where}[{k}]")) is not None:
+                return found
+        return None
+    return None if isinstance(value, _KEEPABLE) else f"a {type(value).__name__} at `{where}`"
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:

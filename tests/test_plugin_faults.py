@@ -16,6 +16,7 @@ BOOK = """\
 earn 1 point per 1000
 reward boom "raises" costs 10 points gives boom()
 reward shapeless "returns a list" costs 10 points gives shapeless()
+reward unkeepable "returns a set" costs 10 points gives unkeepable()
 reward tea "a real reward" costs 10 points gives product(sku: "TEA")
 offer "faulty:raises" costs 10 points
 offer "faulty:shapeless" costs 10 points
@@ -27,6 +28,10 @@ FAULTS = {
         dict(type="redeem", reward="boom"), "plugin Faulty failed: RuntimeError('partner API is down')"),
     "reward that returns a list": (
         dict(type="redeem", reward="shapeless"), "plugin Faulty returned list for shapeless, not a mapping"),
+    "reward that returns data a ledger cannot keep": (
+        dict(type="redeem", reward="unkeepable"),
+        "plugin Faulty returned data for unkeepable that a ledger cannot keep (a set at `nights`): "
+        "effect data holds text, numbers, true/false, dates, lists and mappings"),
     "offer whose issue raises": (
         dict(type="claim", offer="faulty:raises"), "plugin Faulty failed: RuntimeError('partner API is down')"),
     "offer whose issue returns a list": (

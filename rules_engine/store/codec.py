@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring  # the C escaper `dump` itself uses
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -89,7 +89,7 @@ def _plain(value: Any) -> Any:
         return dict(value)
     if isinstance(value, tuple):
         return list(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too; a perk's or plugin's dates come back as their ISO text
         return value.isoformat()
     raise TypeError(f"cannot store a {type(value).__name__} in the ledger: {value!r}")
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine as Database
 
 from rules_engine.collector import collector_paused
-from rules_engine.engine import Engine
+from rules_engine.engine import Engine, Recorded
 from rules_engine.events import Event
 from rules_engine.ledger import Outcome
 from rules_engine.program import Program
@@ -150,9 +150,14 @@ class Ledger:
             failed_before = dict(connection.execute(
                 sa.select(_EVENTS.c.id, _EVENTS.c.reason)
                 .where(window, _EVENTS.c.kind == "derived", _EVENTS.c.status == "failed")).all())
+        # What the plugins of stored redemptions and claims gave: the replay uses it rather than asking them again.
+        issued = dict(connection.execute(
+            sa.select(_EFFECTS.c.seq, _EFFECTS.c.data).join(_EVENTS, _EVENTS.c.seq == _EFFECTS.c.seq)
+            .where(window, _EVENTS.c.type.in_(("redeem", "claim")))).all())
         events = connection.execute(
-            sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.at, _EVENTS.c.status, _EVENTS.c.reason,
-                      _EVENTS.c.points, _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source, _EVENTS.c.line)
+            sa.select(_EVENTS.c.seq, _EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.type, _EVENTS.c.at, _EVENTS.c.status,
+                      _EVENTS.c.reason, _EVENTS.c.points, _EVENTS.c.fingerprint, _EVENTS.c.payload, _EVENTS.c.source,
+                      _EVENTS.c.line)
             .where(window).order_by(_EVENTS.c.seq).execution_options(yield_per=5000))
         derived: deque[Outcome] = deque()  # what the last arrival derived, in the order its rows follow it
         for row in events:
@@ -166,16 +171,20 @@ class Ledger:
                     self._check(row, "applied", sum(map(_net, outcomes)))
             elif row.kind == "derived" and self.member is None:
                 outcome = derived.popleft() if derived else None
-                self._check(row, outcome.status if outcome else "not derived", _net(outcome) if outcome else 0)
+                self._check(row, outcome.status if outcome else "not derived", _net(outcome) if outcome else 0,
+                            outcome.reason if outcome else None)
             else:
                 event = codec.load_event(row.payload, row.fingerprint)
                 if row.status == "failed":
                     outcome = self.engine.settle(event, row.reason)
                 elif row.kind == "derived":  # a referral paid to this member, replayed without its cause
                     outcome = self.engine.process_derived(event)
+                elif row.type in ("redeem", "claim"):
+                    data = codec.load(issued[row.seq]) if row.seq in issued else None
+                    outcome = self.engine.replay(event, failed_before, Recorded(row.status, row.reason, data))
                 else:
                     outcome = self.engine.process(event, failed_before)
-                self._check(row, outcome.status, _net(outcome))
+                self._check(row, outcome.status, _net(outcome), outcome.reason)
                 if self.member is None:
                     derived.extend(_stored_derived(outcome))
         if derived:
@@ -187,7 +196,13 @@ class Ledger:
                 self.repeats.add((row.source, row.line, row.event_id, row.fingerprint))
         self.seq = upto
 
-    def _check(self, row: Any, status: str, points: int) -> None:
+    def _check(self, row: Any, status: str, points: int, reason: str | None = None) -> None:
+        if status == "failed" and row.status != "failed" and "plugin " in (reason or ""):
+            self._reset()
+            raise StoreError(
+                f"the store cannot replay its history under {self.path}: event {row.id} (arrival {row.seq}), stored as "
+                f"{row.status}, now fails: {reason}. Nothing was changed; the store can be used again once "
+                "the plugin works (a plugin's functions must give the same answer for the same event every time).")
         if status != row.status or points != row.points:
             self._refuse(f"event {row.id} (arrival {row.seq}) was stored as {row.status} with {row.points:+,} points, "
                          f"and now comes out {status} with {points:+,}")

@@ -23,6 +23,10 @@ def _a_list(*args: Any) -> Any:
     return ["not", "a", "mapping"]
 
 
+def _a_set(*args: Any) -> Any:
+    return {"code": "X", "nights": {1, 2}}
+
+
 def _yes(ctx: RedeemContext) -> Any:
     return "yes"
 
@@ -34,7 +38,8 @@ def _failing_sink(outcomes: Sequence[Outcome]) -> None:
 class Faulty:
     @hookimpl
     def loyalty_reward_types(self) -> list[RewardType]:
-        return [RewardType("boom", NoParams, _raise), RewardType("shapeless", NoParams, _a_list)]
+        return [RewardType("boom", NoParams, _raise), RewardType("shapeless", NoParams, _a_list),
+                RewardType("unkeepable", NoParams, _a_set)]
 
     @hookimpl
     def loyalty_partner_offers(self) -> list[PartnerOffer]:
