@@ -154,7 +154,8 @@ class TierChange(SQLModel, table=True):
 
 
 class IssuedEffect(SQLModel, table=True):
-    """What a redemption, claim or perk produced outside the points; `code` is unique across the store."""
+    """What a redemption, claim or perk produced outside the points; `code` is indexed, and may repeat (a
+    partner's promotion code is the same for every member)."""
 
     __tablename__ = "effects"
     seq: int = Field(primary_key=True, foreign_key="events.seq", sa_column_kwargs=_NOT_GENERATED)
@@ -164,7 +165,7 @@ class IssuedEffect(SQLModel, table=True):
     kind: str
     plugin: str
     data: str  # JSON object
-    code: str | None = Field(default=None, unique=True)
+    code: str | None = Field(default=None, index=True)
 
 
 class Redemption(SQLModel, table=True):

@@ -53,7 +53,7 @@ class Partner:
 
     def _issue(self, ctx: Any) -> dict[str, Any]:
         self._call(f"issue {ctx.event_id}")
-        return {"code": f"CIN-{ctx.event_id}"}
+        return {"code": "CINEMA-2026"}  # the partner's one promotion code, the same for every claim
 
     def _call(self, what: str) -> None:
         if self.down:
@@ -156,3 +156,13 @@ def test_a_failing_function_while_replaying_names_the_plugin_not_a_rulebook_chan
         db.dispose()
     assert "stored as applied, now fails:" in str(refusal.value) and "function `zone`" in str(refusal.value)
     assert "once the plugin works" in str(refusal.value) and "rulebook change" not in str(refusal.value)
+
+
+def test_a_partner_may_give_every_claim_the_same_code(db_url: str, partner: Partner, tmp_path: Path) -> None:
+    partner.declines = set()
+    _apply(db_url, partner, tmp_path)
+    db = open_database(db_url)
+    try:
+        assert _ledger(db, partner).engine.members["m1"].balance == 100 - 50 - 10 - 10
+    finally:
+        db.dispose()
