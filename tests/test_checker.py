@@ -416,6 +416,16 @@ def test_reward_parameters_checked_together(one) -> None:
     assert d.message == "`discount`: give exactly one of percent (like 10%) or amount (like 50k)"
 
 
+def test_reward_argument_given_twice(one) -> None:
+    d = one('reward r "R" costs 10 points gives discount(amount: 5k, amount: 6k)')
+    assert (d.message, d.hint) == ("`amount` is given twice", "keep one of the two")
+
+
+def test_a_negative_reward_argument_is_judged_by_the_plugin(one) -> None:
+    assert one('reward r "R" costs 10 points gives discount(amount: -5k)').message == \
+        "`discount`: `amount` must be above 0"
+
+
 def test_reward_argument_must_be_named(one) -> None:
     assert one('reward r "R" costs 10 points gives product("A")').message == "name this argument, like `product(sku: …)`"
 

@@ -308,6 +308,9 @@ class Checker:
                 self.sink.add(arg.span, f"`{call.name}` has no parameter `{arg.name}`",
                               did_you_mean(arg.name, fields) or "its parameters are: " + (", ".join(fields) or "none"))
                 return
+            if arg.name in args:
+                self.sink.add(arg.span, f"`{arg.name}` is given twice", "keep one of the two")
+                return
             value = self._constant(arg.value)
             if value is _NOT_CONSTANT:
                 return
@@ -325,6 +328,8 @@ class Checker:
             return money_value(node, self.settings.currency)
         if isinstance(node, (ast.Number, ast.Percent)):
             return exact(node.value)
+        if isinstance(node, ast.Negate) and isinstance(node.operand, (ast.Number, ast.Money)):
+            return -self._constant(node.operand)  # the plugin's model decides whether a negative value is allowed
         if isinstance(node, (ast.String, ast.Boolean)):
             return node.value
         if isinstance(node, ast.DateLit):
