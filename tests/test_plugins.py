@@ -107,6 +107,10 @@ def test_an_offer_of_a_plugin_that_is_not_registered_does_not_compile() -> None:
 @pytest.mark.parametrize(("plugin", "message"), [
     (broken.RaisesInHook, "plugin RaisesInHook failed in loyalty_reward_types: KeyError('catalogue')"),
     (broken.AnswersNotAList, "plugin AnswersNotAList: loyalty_reward_types must return a list of RewardType, not RewardType"),
+    (broken.ForgetsToReturn, "plugin ForgetsToReturn: loyalty_reward_types returned None; is its `return` missing? "
+                             "Return a list of RewardType (an empty one when there is nothing to provide)"),
+    (broken.FunctionTakesTwo, "plugin FunctionTakesTwo: loyalty_functions: function `near`: impl is called as "
+                              "impl(string), but it cannot be: missing a required argument: 'city'"),
     (broken.AnswersWrongItems, "plugin AnswersWrongItems: loyalty_functions returned str 'is_holiday', not a DslFunction"),
     (broken.MisspelledHook, "plugin MisspelledHook implements loyalty_reward_type, which is not a hook of the engine; "
                             "did you mean loyalty_reward_types?"),

@@ -10,6 +10,7 @@ on a bare traceback from somebody else's code.
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -127,8 +128,9 @@ def _collect(pm: pluggy.PluginManager, hook: str, expected: type, vet: Callable[
             answer = impl.function()
         except Exception as err:
             raise PluginError(f"plugin {plugin} failed in {hook}: {err!r}") from err
-        if answer is None:
-            continue
+        if answer is None:  # pluggy would drop it, and what the plugin provides would silently be missing
+            raise PluginError(f"plugin {plugin}: {hook} returned None; is its `return` missing? Return a list "
+                              f"of {expected.__name__} (an empty one when there is nothing to provide)")
         if not isinstance(answer, (list, tuple)):
             raise PluginError(f"plugin {plugin}: {hook} must return a list of {expected.__name__}, "
                               f"not {type(answer).__name__}")
@@ -157,6 +159,8 @@ def _reward_type(item: RewardType) -> RewardType | str:
         return f"reward type `{item.name}`: params must be a pydantic model class, not {item.params!r}"
     if not callable(item.redeem):
         return f"reward type `{item.name}`: redeem must be callable"
+    if problem := _arity(item.redeem, 2, "redeem", "(params, ctx)"):
+        return f"reward type `{item.name}`: {problem}"
     return item
 
 
@@ -169,6 +173,8 @@ def _function(item: DslFunction) -> DslFunction | str:
         return f"function `{item.name}`: unknown value type(s) {', '.join(map(repr, bad))}; use {', '.join(types)}"
     if not callable(item.impl):
         return f"function `{item.name}`: impl must be callable"
+    if problem := _arity(item.impl, len(item.params), "impl", f"({', '.join(item.params)})"):
+        return f"function `{item.name}`: {problem}"
     return replace(item, impl=_returning(item))
 
 
@@ -178,7 +184,22 @@ def _offer(item: PartnerOffer) -> PartnerOffer | str:
             return f"offer {item.ref!r}: partner and offer must be like \"fitland:gym-20\" (no spaces or colons)"
     if not (callable(item.issue) and callable(item.eligible)):
         return f"offer {item.ref}: issue and eligible must be callable"
+    if problem := _arity(item.issue, 1, "issue", "(ctx)") or _arity(item.eligible, 1, "eligible", "(ctx)"):
+        return f"offer {item.ref}: {problem}"
     return replace(item, eligible=_yes_or_no(item))
+
+
+def _arity(fn: Callable[..., Any], count: int, what: str, call: str) -> str | None:
+    """Whether `fn` can be called the way the engine will call it, said now rather than at every event."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # some builtins do not say; they are called and judged at run time
+        return None
+    try:
+        signature.bind(*range(count))
+    except TypeError as err:
+        return f"{what} is called as {what}{call}, but it cannot be: {err}"
+    return None
 
 
 def _sink(item: EffectSink) -> EffectSink | str:
@@ -186,6 +207,8 @@ def _sink(item: EffectSink) -> EffectSink | str:
         return "an effect sink needs a name"
     if not callable(item.send):
         return f"effect sink {item.name}: send must be callable"
+    if problem := _arity(item.send, 1, "send", "(outcomes)"):
+        return f"effect sink {item.name}: {problem}"
     return item
 
 

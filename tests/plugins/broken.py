@@ -24,6 +24,18 @@ class AnswersNotAList:
         return RewardType("single", NoParams, lambda p, ctx: {})
 
 
+class ForgetsToReturn:
+    @hookimpl
+    def loyalty_reward_types(self) -> None:
+        [RewardType("lost", NoParams, lambda p, ctx: {})]
+
+
+class FunctionTakesTwo:
+    @hookimpl
+    def loyalty_functions(self) -> list[DslFunction]:
+        return [DslFunction("near", ("string",), "bool", lambda store, city: True)]
+
+
 class AnswersWrongItems:
     @hookimpl
     def loyalty_functions(self) -> list[object]:
