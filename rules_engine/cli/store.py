@@ -83,7 +83,8 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
                 rejected = rejected or stack.enter_context(rejects_path.open("w", encoding="utf-8"))
                 rejected.write(f"{events}:{item.line}: {item.message}\n")
 
-        summary = _run(lambda: ledger.apply(arrivals(), batch, progress=progress, committed=_delivery()))
+        send = _Delivery()
+        summary = _run(lambda: ledger.apply(arrivals(), batch, progress=progress, committed=send))
         bar.update(bar.length - bar.pos if bar.length else 0)
     for problem in summary.problems:
         click.echo(f"{events}:{problem.arrival.line}: event {problem.arrival.event.id} {problem.status}: "
@@ -91,6 +92,7 @@ def apply(rulebook: str, events: str, db_url: str | None, rejects: str | None, b
     click.echo(_summary(summary, url, ledger, unreadable, rejects_path))
     if not summary.arrivals:
         _nothing_read(events, unreadable, rejects_path)
+    send.check()
 
 
 @click.command()
@@ -140,7 +142,7 @@ def redeem(member: str, reward: str, db_url: str | None, event_id: str | None, a
     event = replace(event, fingerprint=sha256(request.encode("utf-8")).hexdigest())
     ledger = _ledger_for(db, stored, member)
     done: list[Outcome] = []
-    send = _delivery()
+    send = _Delivery()  # a redemption applied stays exit 0 even if its message failed: the shop must hand it over
     summary = _run(lambda: ledger.apply([Arrival(event, "loyalty redeem")],
                                         committed=lambda new: (done.extend(new), send(new))))
     if not done:
@@ -175,7 +177,7 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
     shown, horizon, horizon_day = _close_times(when, warn_days, stored.program.settings.tz)
     ledger = _ledger_for(db, stored)
     summary = _run(lambda: ledger.close(when))
-    send = _delivery()
+    send = _Delivery()
     send(summary.outcomes)
     if summary.known:
         click.echo(f"already closed at {shown}: nothing to do")
@@ -188,6 +190,7 @@ def expire(db_url: str | None, as_of: str | None, warn_days: int) -> None:
         notices = ledger.engine.expiry_notices(horizon - timedelta(days=1), horizon)
         send(notices)
         click.echo(f"{len(notices):,} members warned of points expiring by {horizon_day}")
+    send.check()
 
 
 @click.command()
@@ -359,15 +362,25 @@ def _close_times(when: datetime, warn_days: int, tz: Any) -> tuple[str, datetime
                                  f"there is (9999-12-31): give an earlier time or fewer days", param_hint="--as-of") from err
 
 
-def _delivery() -> Callable[[list[Outcome]], None]:
-    """Hands committed outcomes to the plugins' effect sinks (SMS, webhooks); a failing sink is reported, not fatal."""
-    sinks = tuple(plugin_registry().sinks.values())
+class _Delivery:
+    """Hands committed outcomes to the plugins' effect sinks (SMS, webhooks); a failing sink is reported, and
+    counted, so that a job whose messages did not all go out can say so by its exit status."""
 
-    def send(outcomes: list[Outcome]) -> None:
-        for failure in deliver(outcomes, sinks):
+    def __init__(self) -> None:
+        self.sinks = tuple(plugin_registry().sinks.values())
+        self.failed = 0
+
+    def __call__(self, outcomes: list[Outcome]) -> None:
+        for failure in deliver(outcomes, self.sinks):
+            self.failed += 1
             click.echo(f"warning: {failure}", err=True)
 
-    return send
+    def check(self) -> None:
+        """Exit 1 if any delivery failed: the ledger holds the events, but their messages were not sent."""
+        if self.failed:
+            click.echo(f"Error: {self.failed:,} deliveries to effect sinks failed (see the warnings above); the ledger "
+                       "holds those events, but their messages were not sent and will not be sent again", err=True)
+            sys.exit(1)
 
 
 def _count_lines(path: str) -> int | None:

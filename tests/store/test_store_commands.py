@@ -218,3 +218,18 @@ def test_apply_asks_the_plugins_once(db_url: str, rulebook: Path, tmp_path: Path
     monkeypatch.setattr(manager, "build_registry", lambda pm: built.append(1) or build(pm))
     run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP, BUY), "--db", db_url)
     assert len(built) == 1
+
+
+def test_apply_that_could_not_deliver_its_messages_says_so_and_exits_1(db_url: str, rulebook: Path, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    from plugins.faulty import Faulty
+    from rules_engine.plugins import manager
+
+    original = manager.plugin_manager
+    monkeypatch.setattr(manager, "plugin_manager", lambda: original(extra=[Faulty()]))
+    result = CliRunner().invoke(main, ["apply", str(rulebook), str(write_lines(tmp_path / "e.jsonl", SIGNUP, BUY)),
+                                       "--db", db_url])
+    assert result.exit_code == 1
+    assert "warning: " in result.stderr and "SMS gateway refused the connection" in result.stderr
+    assert "1 deliveries to effect sinks failed" in result.stderr
+    assert "  applied                  2" in result.stdout
