@@ -93,7 +93,7 @@ def test_clean_rulebook_says_ok_on_stdout(check, tmp_path: Path) -> None:
     rulebook.write_text("tier bronze\ntier gold when spend_90d >= 5m\nearn 1 point per 10000 toman\n", encoding="utf-8")
     result = check(str(rulebook))
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == f"{rulebook}: ok (1 earn, 0 bonus, 2 tiers, 0 rewards)\n"
+    assert result.stdout == f"{rulebook}: ok (1 earn, 0 bonus, 2 tiers, 0 rewards, 0 perks, 0 offers)\n"
 
 
 def test_clean_rulebook_gives_an_empty_json_list(check, tmp_path: Path) -> None:

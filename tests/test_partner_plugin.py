@@ -96,7 +96,7 @@ def test_plugins_lists_the_partners_reward_type_and_offers(fitland) -> None:
     listing = result.stdout[result.stdout.index("fitland  (loyalty-fitland 0.1.0)"):]
     assert listing.splitlines()[:5] == [
         "fitland  (loyalty-fitland 0.1.0)",
-        "  reward type  gym_pass(days: int, branch: string = any)",
+        "  reward type  gym_pass(days: int, branch: string = \"any\")",
         "               a Fitland gym pass with its entry code: gym_pass(days: 30)",
         '  offer        "fitland:gym-20"  ۲۰٪ تخفیف عضویت ماهانه باشگاه فیت‌لند',
         '  offer        "fitland:yoga-10"  ۱۰٪ تخفیف کلاس یوگا (به‌جز جمعه‌ها)',
@@ -116,7 +116,7 @@ def test_plugins_in_json_gives_the_gym_pass_parameters(fitland) -> None:
 def test_check_accepts_a_rulebook_using_the_partners_offer_and_reward_type(fitland, files) -> None:
     result = loyalty("check", files[0])
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith("ok (1 earn, 0 bonus, 2 tiers, 1 rewards)\n")
+    assert result.stdout.endswith("ok (1 earn, 0 bonus, 2 tiers, 1 rewards, 0 perks, 2 offers)\n")
 
 
 def test_check_reports_unknown_kinds_and_bad_parameters_at_their_place(fitland, tmp_path: Path) -> None:

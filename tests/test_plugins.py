@@ -187,7 +187,7 @@ def test_a_plugin_registered_in_code_is_listed_with_everything_it_provides() -> 
     shop = listing[listing.index("GiftShop"):].splitlines()
     assert shop == [
         "GiftShop  (registered in code)",
-        "  reward type  gift_card(amount: number, design: string = classic)",
+        "  reward type  gift_card(amount: number, design: string = \"classic\")",
         "               a gift card: gift_card(amount: 100k)",
         '  offer        "teahouse:free-tea"  a free tea',
         "  function     is_weekend(date) -> bool",

@@ -117,7 +117,8 @@ def check(rulebook: str, fmt: str) -> None:
         sys.exit(1)
     if fmt == "text":
         click.echo(f"{rulebook}: ok ({len(program.earn)} earn, {len(program.bonuses)} bonus, "
-                   f"{len(program.tiers)} tiers, {len(program.rewards)} rewards)")
+                   f"{len(program.tiers)} tiers, {len(program.rewards)} rewards, {len(program.perks)} perks, "
+                   f"{len(program.offers)} offers)")
 
 
 @click.command(name="simulate")

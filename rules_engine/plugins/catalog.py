@@ -136,4 +136,6 @@ def catalog_text(infos: tuple[PluginInfo, ...]) -> str:
 def _param_text(param: Param) -> str:
     if param.required:
         return f"{param.name}: {param.type}"
-    return f"{param.name}: {param.type} = {'none' if param.default is None else param.default}"
+    default = param.default
+    shown = "none" if default is None else f'"{default}"' if isinstance(default, str) else default
+    return f"{param.name}: {param.type} = {shown}"  # as a rulebook would write it
