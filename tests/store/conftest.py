@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -57,3 +58,13 @@ def new_db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[[]
 def db_url(new_db_url: Callable[[], str]) -> str:
     """An empty store of its own for the test."""
     return new_db_url()
+
+
+@pytest.fixture
+def rulebook(tmp_path: Path) -> Path:
+    """The small shop's rulebook (ledger_support.SMALL_RULEBOOK), as a file."""
+    from ledger_support import SMALL_RULEBOOK
+
+    path = tmp_path / "shop.rules"
+    path.write_text(SMALL_RULEBOOK, encoding="utf-8")
+    return path

@@ -104,6 +104,9 @@ points expire after 30 days
 reward r10 "Ten" costs 10 points gives product(sku: "X")
 reward coupon "Coupon" costs 20 points gives coupon(amount: 5k)
 """
+# The first events of most tests of SMALL_RULEBOOK: m1 signs up, then buys.
+SIGNUP = {"id": "s1", "type": "signup", "member": "m1", "at": "2025-01-01T10:00:00Z"}
+BUY = {"id": "p1", "member": "m1", "at": "2025-01-02T10:00:00Z", "amount": 120000}
 
 
 def write_lines(path: Path, *rows: dict[str, Any] | str) -> Path:

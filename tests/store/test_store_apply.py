@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger_support import SMALL_RULEBOOK, apply_file, snapshot, write_lines
+from ledger_support import BUY, SIGNUP, SMALL_RULEBOOK, apply_file, snapshot, write_lines
 from rules_engine.store.database import StoreError, open_database
-
-
-@pytest.fixture
-def rulebook(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.rules"
-    path.write_text(SMALL_RULEBOOK, encoding="utf-8")
-    return path
 
 
 def _rows(url: str, query: str) -> list[tuple]:
@@ -27,8 +20,6 @@ def _rows(url: str, query: str) -> list[tuple]:
         db.dispose()
 
 
-SIGNUP = {"id": "s1", "type": "signup", "member": "m1", "at": "2025-01-01T10:00:00Z"}
-BUY = {"id": "p1", "member": "m1", "at": "2025-01-02T10:00:00Z", "amount": 120000}
 SPEND = {"id": "x1", "type": "redeem", "member": "m1", "at": "2025-01-03T10:00:00Z", "reward": "r10"}
 
 

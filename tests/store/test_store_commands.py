@@ -12,19 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger_support import SMALL_RULEBOOK, write_lines
+from ledger_support import BUY, SIGNUP, write_lines
 from rules_engine.cli import main
 from rules_engine.store.database import open_database
 
-SIGNUP = {"id": "s1", "type": "signup", "member": "m1", "at": "2025-01-01T10:00:00Z"}
-BUY = {"id": "p1", "member": "m1", "at": "2025-01-02T10:00:00Z", "amount": 120000}
-
-
-@pytest.fixture
-def rulebook(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.rules"
-    path.write_text(SMALL_RULEBOOK, encoding="utf-8")
-    return path
 
 
 def run(*args: str) -> Result:

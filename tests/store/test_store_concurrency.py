@@ -6,23 +6,15 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from ledger_support import LOYALTY, SMALL_RULEBOOK, apply_file, compile_file, write_lines
+from ledger_support import LOYALTY, apply_file, compile_file, write_lines
 from rules_engine.events import Event
 from rules_engine.calendars import parse_timestamp
 from rules_engine.store.database import open_database
 from rules_engine.store.writer import Arrival, Ledger
 
 AT = "2025-01-05T12:00:00Z"
-
-
-@pytest.fixture
-def rulebook(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.rules"
-    path.write_text(SMALL_RULEBOOK, encoding="utf-8")
-    return path
 
 
 def _fund(url: str, rulebook: Path, tmp_path: Path, points: int) -> None:

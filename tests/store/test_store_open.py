@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledger_support import SMALL_RULEBOOK, write_lines
+from ledger_support import SIGNUP, SMALL_RULEBOOK, write_lines
 from rules_engine.cli import main
 
-SIGNUP = {"id": "s1", "type": "signup", "member": "m1", "at": "2025-01-01T10:00:00Z"}
 
 
 def run(*args: object) -> Result:
