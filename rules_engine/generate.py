@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 DAY = 86_400.0
 
-# Every member costs about half a kilobyte for the whole run; ten million is about 5 GB.
+# Every member is held for the whole run, about 0.4 KB each: ten million need about 4 GB.
 MAX_MEMBERS = 10_000_000
 # Ten years. Prices rise 30 % a year, so this also keeps amounts plausible (at most about 14 times today's).
 MAX_DAYS = 3_660
@@ -190,8 +190,9 @@ class _Generator:
 
     def _handle(self, at: float, kind: int, s: _Shopper, index: int, payload: Any) -> Iterator[dict[str, Any]]:
         rng = self.rng
+        member = self._member(index)
         if kind == _SIGNUP:
-            yield self._signup(at, index)
+            yield self._signup(at, member)
             self.joined.append(index)
             self._push(at + rng.expovariate(s.rate * self.peak) * DAY, _PURCHASE, index)
             if rng.random() < self.plan.survey_rate:
@@ -199,37 +200,36 @@ class _Generator:
         elif kind == _PURCHASE:
             self._push(at + rng.expovariate(s.rate * self.peak) * DAY, _PURCHASE, index)
             if rng.random() * self.peak <= self._intensity(at):
-                yield self._purchase(at, s, index)
+                yield self._purchase(at, s, index, member)
         elif kind == _REFUND:
             of, amount = payload
-            yield {"id": self._next_id(_REFUND, "r"), "type": "refund", "member": self._member(index), "at": self._stamp(at),
+            yield {"id": self._next_id(_REFUND, "r"), "type": "refund", "member": member, "at": self._stamp(at),
                    "of": of, "amount": amount}
         elif kind == _REDEEM:
-            yield {"id": self._next_id(_REDEEM, "x"), "type": "redeem", "member": self._member(index), "at": self._stamp(at),
+            yield {"id": self._next_id(_REDEEM, "x"), "type": "redeem", "member": member, "at": self._stamp(at),
                    "reward": payload}
         elif kind == _SURVEY:
-            yield {"id": self._next_id(_SURVEY, "e"), "type": "event", "name": "survey_completed",
-                   "member": self._member(index),
+            yield {"id": self._next_id(_SURVEY, "e"), "type": "event", "name": "survey_completed", "member": member,
                    "at": self._stamp(at)}
             self._push(at + (60 + rng.expovariate(1 / 60)) * DAY, _SURVEY, index)
         else:
-            yield {"id": self._next_id(_REVIEW, "v"), "type": "event", "name": "review_posted", "member": self._member(index),
+            yield {"id": self._next_id(_REVIEW, "v"), "type": "event", "name": "review_posted", "member": member,
                    "at": self._stamp(at), "sku": payload}
 
-    def _signup(self, at: float, index: int) -> dict[str, Any]:
+    def _signup(self, at: float, member: str) -> dict[str, Any]:
         attrs: dict[str, Any] = {"city": self.rng.choice(CITIES)}
         if self.joined and self.rng.random() < self.plan.referral_rate:
             attrs["referred_by"] = self._member(self.rng.choice(self.joined))
-        return {"id": self._next_id(_SIGNUP, "s"), "type": "signup", "member": self._member(index), "at": self._stamp(at),
+        return {"id": self._next_id(_SIGNUP, "s"), "type": "signup", "member": member, "at": self._stamp(at),
                 "attrs": attrs}
 
-    def _purchase(self, at: float, s: _Shopper, index: int) -> dict[str, Any]:
+    def _purchase(self, at: float, s: _Shopper, index: int, member: str) -> dict[str, Any]:
         rng = self.rng
         channel = CHANNELS[s.channel] if rng.random() < 0.8 else rng.choice(CHANNELS)
         growth = 1.3 ** (at / (365 * DAY))  # prices rise about 30 % a year
         items = [self._item(s, growth) for _ in range(min(1 + int(rng.expovariate(0.9)), 6))]
         goods = sum(item["price"] * item["qty"] for item in items)
-        event: dict[str, Any] = {"id": self._next_id(_PURCHASE, "p"), "type": "purchase", "member": self._member(index),
+        event: dict[str, Any] = {"id": self._next_id(_PURCHASE, "p"), "type": "purchase", "member": member,
                                  "at": self._stamp(at), "amount": goods, "channel": channel}
         if channel == "store":
             event["store"] = s.store
