@@ -4,28 +4,30 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from itertools import chain
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 import click
 
 from rules_engine.cli import design
 from rules_engine.compare import Comparison, compare
 from rules_engine.economics import Economics, run
-from rules_engine.generate import Plan, shaped_by, write_events
+from rules_engine.events import EVENT_TYPES
+from rules_engine.generate import MAX_DAYS, MAX_MEMBERS, Plan, shaped_by, write_events
 from rules_engine.html_report import comparison_page, simulation_page
-from rules_engine.importing import Import, MapError, import_rows, parse_map
+from rules_engine.importing import Import, MapError, import_rows, parse_delimiter, parse_map, parse_scale
 from rules_engine.program import Program
 from rules_engine.readers import RowError
 
 
 @click.command()
-@click.option("--members", type=click.IntRange(min=1), required=True, help="How many members the club has.")
-@click.option("--days", type=click.IntRange(min=1), required=True, help="How many days of history.")
+@click.option("--members", type=click.IntRange(1, MAX_MEMBERS), required=True, help="How many members the club has.")
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), required=True, help="How many days of history.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed always gives the same events.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2025-03-21", show_default=True,
               help="First day (Gregorian), midnight in the rulebook's time zone.")
@@ -34,7 +36,11 @@ from rules_engine.readers import RowError
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 def generate(members: int, days: int, seed: int, start: datetime, rulebook: str | None, output: str | None) -> None:
     """Write synthetic club events (JSON Lines), in time order, for trying a rulebook."""
-    plan = Plan(members=members, days=days, seed=seed, start=start.date())
+    _check_output(output, "--output", rulebook)
+    try:
+        plan = Plan(members=members, days=days, seed=seed, start=start.date())
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--start") from None
     if rulebook is not None:
         program = design.load_program(rulebook)
         if not any(r.cost > 0 for r in program.rewards.values()):
@@ -54,19 +60,25 @@ def generate(members: int, days: int, seed: int, start: datetime, rulebook: str 
 @click.option("--calendar", type=click.Choice(["gregorian", "jalali"]), default="gregorian", show_default=True,
               help="The calendar their dates are written in.")
 @click.option("--scale", default="1", show_default=True, help="Multiply amounts, e.g. 60000 for dollars into toman.")
-@click.option("--type", "event_type", default="purchase", show_default=True, help="Event type of rows without one.")
-@click.option("--delimiter", default=",", show_default=True, help="Cell separator; 'space' for whitespace-separated files.")
+@click.option("--type", "event_type", type=click.Choice(EVENT_TYPES), default="purchase", show_default=True,
+              help="Event type of rows without one.")
+@click.option("--delimiter", default=",", show_default=True,
+              help="Cell separator: one character, 'tab', or 'space' for whitespace-separated files.")
 @click.option("--no-header", is_flag=True, help="The file has no header row; map columns by number (1, 2, …).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 def import_command(export: str, mapping: str, date_format: str | None, calendar: str, scale: str, event_type: str,
                    delimiter: str, no_header: bool, output: str | None) -> None:
     """Convert EXPORT (any CSV of transactions) to events `loyalty simulate` reads."""
     try:
-        factor = Decimal(scale)
-        spec = Import(parse_map(mapping), date_format, calendar, factor, event_type,
-                      None if delimiter == "space" else delimiter, not no_header)
-    except InvalidOperation:
-        raise click.BadParameter(f"'{scale}' is not a number", param_hint="--scale") from None
+        columns = parse_map(mapping)
+    except MapError as error:
+        raise click.BadParameter(str(error), param_hint="--map") from None
+    spec = Import(columns, date_format, calendar, _option(parse_scale, scale, "--scale"), event_type,
+                  _option(parse_delimiter, delimiter, "--delimiter"), not no_header)
+    _check_output(output, "--output", export)
+    rows = import_rows(export, spec)
+    try:  # the header is checked against the map here, before the output is opened and emptied
+        first = next(rows, None)
     except MapError as error:
         raise click.BadParameter(str(error), param_hint="--map") from None
     skipped = 0
@@ -74,7 +86,7 @@ def import_command(export: str, mapping: str, date_format: str | None, calendar:
     def convert(out: TextIO) -> int:
         nonlocal skipped
         written = 0
-        for row in import_rows(export, spec):
+        for row in chain([first] if first is not None else [], rows):
             if isinstance(row, RowError):
                 skipped += 1
                 click.echo(f"{export}:{row.line}: skipped: {row.message}", err=True)
@@ -83,10 +95,7 @@ def import_command(export: str, mapping: str, date_format: str | None, calendar:
             written += 1
         return written
 
-    try:
-        count = _write(output, convert)
-    except MapError as error:
-        raise click.BadParameter(str(error), param_hint="--map") from None
+    count = _write(output, convert)
     click.echo(f"{count:,} events written, {skipped:,} rows skipped", err=True)
     if skipped:
         sys.exit(1)
@@ -95,6 +104,7 @@ def import_command(export: str, mapping: str, date_format: str | None, calendar:
 def study(rulebook: str, events: str, as_of: datetime | None, program: Program, against: str | None,
           html: str | None) -> None:
     """`loyalty simulate` with economics: a table on stdout, and optionally a what-if and an HTML page."""
+    _check_output(html, "--html", rulebook, events, against)
     read = design.read_file(events, program)
     began = time.perf_counter()
     if against is None:
@@ -109,7 +119,7 @@ def study(rulebook: str, events: str, as_of: datetime | None, program: Program, 
         page = comparison_page(result, Path(rulebook).name, Path(against).name)
     click.echo(f"simulated {len(read):,} events in {time.perf_counter() - began:.1f} s", err=True)
     if html is not None:
-        Path(html).write_text(page, encoding="utf-8")
+        _write(html, lambda out: out.write(page))
         click.echo(f"wrote {html}", err=True)
 
 
@@ -172,11 +182,37 @@ def comparison_table(c: Comparison, name_a: str, name_b: str) -> str:
     return "\n".join(lines)
 
 
-def _write(output: str | None, produce: Any) -> int:
+def _option(parse: Callable[[str], Any], text: str, option: str) -> Any:
+    """An option's value read by `parse`, whose ValueError becomes the option's usage error."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
+
+
+def _check_output(output: str | None, option: str, *inputs: str | None) -> None:
+    """Refuse an output file before any work is done: one that is also an input would be emptied before it
+    is read (or overwritten after), and one in a folder that does not exist would fail only after the run."""
+    if output is None:
+        return
+    target = Path(output)
+    for given in filter(None, inputs):
+        if target.exists() and os.path.samefile(target, given):
+            raise click.BadParameter(f"'{output}' is also an input ({given}); write to another file",
+                                     param_hint=option)
+    if not target.absolute().parent.is_dir():
+        raise click.BadParameter(f"the folder '{target.parent}' does not exist; create it first or write elsewhere",
+                                 param_hint=option)
+
+
+def _write(output: str | None, produce: Callable[[TextIO], int]) -> int:
     if output is None:
         return produce(sys.stdout)
-    with open(output, "w", encoding="utf-8") as out:
-        return produce(out)
+    try:
+        with open(output, "w", encoding="utf-8") as out:
+            return produce(out)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
 
 
 commands = (generate, import_command)

@@ -11,6 +11,8 @@ from rules_engine.fraud import Findings, Thresholds, findings_json, review
 from rules_engine.program import Program
 
 _DEFAULT = Thresholds()
+# A century. The end of the run minus more than that can leave the dates Python has; no review needs it.
+_MAX_QUIET_DAYS = 36_500
 
 
 @click.command()
@@ -26,7 +28,7 @@ _DEFAULT = Thresholds()
               help="Referred members who first bought at least --quiet-days ago, for a referrer to be listed.")
 @click.option("--min-one-time", type=click.IntRange(0, 100), default=_DEFAULT.min_one_time_percent,
               show_default=True, metavar="PERCENT", help="Share of those referred members who never bought again.")
-@click.option("--quiet-days", type=click.IntRange(min=0), default=_DEFAULT.quiet_days, show_default=True,
+@click.option("--quiet-days", type=click.IntRange(0, _MAX_QUIET_DAYS), default=_DEFAULT.quiet_days, show_default=True,
               help="Days without a purchase after which a referred member counts as never buying again.")
 def suspicious(rulebook: str, events: str, as_of: str | None, fmt: str, min_refunds: int, min_reversed: int,
                min_referrals: int, min_one_time: int, quiet_days: int) -> None:
