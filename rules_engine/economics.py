@@ -27,11 +27,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
-from rules_engine.calendars import format_date
+from rules_engine.calendars import format_date, resolve_date
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
@@ -194,7 +194,7 @@ class _Watcher:
         month = self._label(event.at)
         if month != self.month:
             if self.month is not None:
-                self._snapshot(self.month)
+                self._snapshot(self.month, self._start(month))
             self.month = month
         self.observe(self.engine.process(event), counted=True)
 
@@ -245,8 +245,18 @@ class _Watcher:
             label = self.labels[day] = format_date(self.calendar, day)[:7]
         return label
 
-    def _snapshot(self, month: str) -> None:
-        tiers = Counter(self.program.tier_name(m.tier) for m in self.engine.members.values())
+    def _start(self, month: str) -> datetime:
+        """The first instant of a month (a label such as 1404-07), in the rulebook's calendar and zone."""
+        year, number = map(int, month.split("-"))
+        first = resolve_date(self.calendar, year, number, 1)
+        return datetime(first.year, first.month, first.day, tzinfo=self.tz).astimezone(timezone.utc)
+
+    def _snapshot(self, month: str, end: datetime | None = None) -> None:
+        """Members by tier at the end of `month`: as the catch-up would leave them at `end`, or as they stand
+        (at the end of a run, after its closing catch-up)."""
+        engine, name = self.engine, self.program.tier_name
+        members = engine.members.values()
+        tiers = Counter(name(m.tier) if end is None else name(engine.tier_at(m, end)) for m in members)
         self.snapshots[month] = (len(self.engine.members), {t.name: tiers.get(t.name, 0) for t in self.program.tiers})
 
     def close(self, end: datetime | None, events: int, after: int, near: int) -> Economics:

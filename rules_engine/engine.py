@@ -198,6 +198,35 @@ class Engine:
                                         notes=tuple(notes)))
         return outcomes
 
+    def tier_at(self, member: Member, t: datetime) -> int | None:
+        """The tier the catch-up (step 1) would leave `member` in at `t`, leaving the member as it is.
+
+        A report of tiers at each month end needs this: a member whose downgrade fell due but who has not
+        come back since still holds the old tier in the engine. Running the catch-up for real would add a tier
+        evaluation (and so move the grace clock) that events alone would not make. Only the purchase windows
+        move, to `t`, as the member's next event would move them anyway.
+        """
+        tiers = self.program.tiers
+        if not tiers or member.tier is None:
+            return member.tier
+        member.advance(t)
+        due = 0
+        for lot in member.lots:  # earliest expiry first
+            if lot.expires_at is None or lot.expires_at > t:
+                break
+            due += lot.remaining
+        member.balance -= due  # the balance a tier condition reading `points` would see after the expiries
+        try:
+            qualified = self._ladder(Context(t, self.tz), member)
+        except TierConditionError:
+            return member.tier
+        finally:
+            member.balance += due
+        grace = self.program.grace
+        if qualified >= member.tier or grace is None or t >= grace.after(member.qualified_at, self.settings):
+            return qualified
+        return member.tier
+
     def expiry_notices(self, after: datetime, until: datetime) -> list[Outcome]:
         """Points that will expire in (after, until], per member, as `expiry_soon` effects for sinks to announce.
 

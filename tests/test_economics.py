@@ -87,6 +87,24 @@ def test_tier_distribution_is_taken_at_each_month_end(compile_text):
     assert [m.tiers for m in e.months] == [{"bronze": 2, "silver": 0}, {"bronze": 1, "silver": 1}]
 
 
+def test_a_member_who_stopped_qualifying_is_counted_in_the_lower_tier_at_month_end(compile_text):
+    book = "currency toman\ntier bronze\ntier silver when spend_30d >= 1000\nearn 1 point per 10 toman\n"
+    events = [buy("p1", "a", "2026-01-05", 1000), buy("p2", "b", "2026-02-20", 10), buy("p3", "b", "2026-03-03", 10)]
+    (e,) = run([compile_text(book)], events)
+    assert [m.tiers for m in e.months] == [{"bronze": 0, "silver": 1}, {"bronze": 2, "silver": 0},
+                                           {"bronze": 2, "silver": 0}]
+
+
+def test_counting_tiers_at_month_end_moves_no_grace_clock(compile_text):
+    book = ("currency toman\ntier bronze\ntier silver when spend_30d >= 1000\ntiers downgrade after 45 days\n"
+            "earn 1 point per 10 toman\n")
+    events = [buy("p1", "a", "2026-01-05", 1000), buy("p2", "b", "2026-02-20", 10), buy("p3", "a", "2026-02-21", 10)]
+    (e,) = run([compile_text(book)], events)
+    # a qualified at the January count too; had that count moved a's grace clock to 1 February, a would still be
+    # silver on 21 February rather than 47 days past its last qualifying evaluation (5 January)
+    assert [m.tiers for m in e.months] == [{"bronze": 0, "silver": 1}, {"bronze": 2, "silver": 0}]
+
+
 def test_a_bonus_gets_the_points_its_factor_added_and_a_cap_the_points_it_cut(compile_text):
     program = compile_text(BOOK)
     (e,) = run([program], [buy("p1", "a", "2026-01-12", 1000)])
