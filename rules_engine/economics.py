@@ -8,10 +8,12 @@ fits in memory. Months are the rulebook's own (Jalali months for a Jalali book).
 Definitions used throughout:
 - issued: points earned, less the points refunds took back;
 - breakage: points that expired unspent;
-- outstanding: the balance still open (a liability, at `point value` each);
-- cost: what the points given away are worth, redeemed plus outstanding
-  (issued less breakage), at `point value` each; its share of revenue is the
-  club's give-back rate;
+- outstanding: the positive balances still open (a liability, at `point value` each);
+- debt: what members with a negative balance owe (a refund took back points they had
+  already spent), so issued = redeemed + expired + outstanding − debt;
+- cost: what the points given away are worth, redeemed plus outstanding, at
+  `point value` each (points spent and later owed were given away all the same);
+  its share of revenue is the club's give-back rate;
 - revenue: purchase amounts less refunded amounts.
 
 Points per rule come from the reasons of each earn entry, which name the rule
@@ -110,6 +112,7 @@ class Economics:
     redeemed: int
     expired: int
     outstanding: int
+    debt: int  # owed by members with a negative balance
     months: tuple[Month, ...]
     rules: tuple[RulePoints, ...]  # most points first
     rewards: dict[str, int]  # redemptions by reward id
@@ -130,7 +133,7 @@ class Economics:
 
     @property
     def cost(self) -> Amount:
-        return (self.issued - self.expired) * self.point_value
+        return (self.redeemed + self.outstanding) * self.point_value
 
     @property
     def cost_share(self) -> float:
@@ -283,7 +286,8 @@ class _Watcher:
             as_of=end.astimezone(self.tz) if end else None, events=events, members=len(self.engine.members),
             status=status, revenue=sum(self.revenue.values(), 0), purchases=totals["purchases"],
             earned=totals["earn"], reversed=totals["reverse"], redeemed=totals["redeem"], expired=totals["expire"],
-            outstanding=sum(m.balance for m in members if m.balance > 0), months=months, rules=rules,
+            outstanding=sum(m.balance for m in members if m.balance > 0),
+            debt=-sum(m.balance for m in members if m.balance < 0), months=months, rules=rules,
             rewards=dict(self.rewards.most_common()), rejections=dict(self.rejections.most_common()),
             tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
             near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(self.problems),

@@ -66,9 +66,11 @@ def _when(e: Economics) -> str:
 def _cards(e: Economics) -> str:
     cur = escape(e.currency)
     cards = [("revenue", f"{e.revenue:,.0f} {cur}"), ("members", f"{e.members:,}"),
-             ("points issued", f"{e.issued:,}"), ("redeemed", f"{e.redeemed:,}"),
+             ("points earned", f"{e.earned:,}"), ("taken back by refunds", f"{e.reversed:,}"),
+             ("points issued (net)", f"{e.issued:,}"), ("redeemed", f"{e.redeemed:,}"),
              ("expired (breakage)", f"{e.expired:,} ({e.breakage_share:.1%})"),
              ("outstanding liability", f"{e.liability:,.0f} {cur}"),
+             *((("owed by members", f"{e.debt:,} points"),) if e.debt else ()),
              ("program cost", f"{e.cost:,.0f} {cur}"), ("cost / revenue", f"{e.cost_share:.2%}")]
     return "<div class=cards>" + "".join(f"<div class=card>{escape(k)}<b>{v}</b></div>" for k, v in cards) + "</div>"
 

@@ -80,6 +80,14 @@ def test_a_refund_of_more_than_was_left_lowers_revenue_by_what_was_left(compile_
     assert (e.revenue, e.issued) == (0, 0)
 
 
+def test_points_a_member_owes_are_debt_and_still_a_cost(compile_text):
+    events = [buy("p1", "a", "2026-01-02", 600), redeem("x1", "a", "2026-01-03"),
+              Event(id="r1", type="refund", member="a", at=at("2026-01-05"), of="p1", amount=600)]
+    (e,) = run([compile_text(BOOK)], events)
+    assert (e.issued, e.redeemed, e.outstanding, e.debt) == (0, 50, 0, 50)
+    assert e.cost == 50 * 10
+
+
 def test_tier_distribution_is_taken_at_each_month_end(compile_text):
     events = [buy("p1", "a", "2026-01-02", 400), buy("p2", "b", "2026-01-03", 100),
               buy("p3", "a", "2026-02-03", 700)]

@@ -128,9 +128,11 @@ def economics_table(e: Economics) -> str:
     lines = [f"{e.program} — simulated up to {e.as_of:%Y-%m-%d %H:%M}" if e.as_of else e.program, ""]
     lines += [f"  {name:<24}{value}" for name, value in (
         ("events", f"{e.events:,}"), ("members", f"{e.members:,}"), ("revenue", f"{e.revenue:,.0f} {cur}"),
-        ("points issued", f"{e.issued:,}"), ("redeemed", f"{e.redeemed:,}"),
+        ("points earned", f"{e.earned:,}  (the rules below)"), ("taken back by refunds", f"{e.reversed:,}"),
+        ("points issued (net)", f"{e.issued:,}"), ("redeemed", f"{e.redeemed:,}"),
         ("expired (breakage)", f"{e.expired:,} ({e.breakage_share:.1%} of issued)"),
         ("outstanding", f"{e.outstanding:,} points = {e.liability:,.0f} {cur} liability"),
+        *((("owed by members", f"{e.debt:,} points (refunds of points already spent)"),) if e.debt else ()),
         ("program cost", f"{e.cost:,.0f} {cur} = {e.cost_share:.2%} of revenue"),
     )]
     for status in ("rejected", "duplicate", "conflict", "invalid", "failed", "after_as_of"):
