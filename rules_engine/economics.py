@@ -362,14 +362,15 @@ def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime)
             continue
         typical = max(1, math.ceil(m.spend_total / m.count_total))
         gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > m.tier, typical)
-        if gap is not None:
-            found.append(NearMember(m.id, tiers[m.tier].name, tiers[m.tier + 1].name, gap, typical))
+        if gap is not None:  # named for the tier that purchase reaches, which may be above the next
+            reached = program.ladder(ctx, _WhatIf(m, gap))
+            found.append(NearMember(m.id, tiers[m.tier].name, tiers[reached].name, gap, typical))
     found.sort(key=lambda n: (n.gap / n.typical_order if n.typical_order else n.gap, n.id))
     return found
 
 
 def _smallest_purchase(qualifies: Any, start: int) -> int | None:
-    """The smallest whole amount (to about 1 %) that qualifies, searching upward from `start`; None past 1000 × start."""
+    """The smallest whole amount that qualifies, searching upward from `start`; None past 1000 × start."""
     if qualifies(0):
         return 0
     low, high = 0, start
@@ -377,7 +378,7 @@ def _smallest_purchase(qualifies: Any, start: int) -> int | None:
         low, high = high, high * 4
         if high > start * 1000:
             return None
-    while high - low > max(1, high // 100):
+    while high - low > 1:
         middle = (low + high) // 2
         low, high = (low, middle) if qualifies(middle) else (middle, high)
     return high

@@ -161,10 +161,15 @@ def test_a_member_one_purchase_from_the_next_tier_is_near_it_with_the_amount_mis
     events = [buy("p1", "a", "2026-01-02", 900), buy("p2", "b", "2026-01-03", 100)]
     (e,) = run([compile_text(BOOK)], events)
     near = {n.id: n for n in e.near}
-    assert near["a"].next_tier == "silver"
-    assert 100 <= near["a"].gap <= 102
-    assert near["b"].gap >= 900
+    assert (near["a"].next_tier, near["a"].gap, near["b"].gap) == ("silver", 100, 900)
     assert e.near_counts == {"silver": 1}
+
+
+def test_a_purchase_that_lifts_a_member_past_the_next_tier_is_named_for_the_tier_it_reaches(compile_text):
+    book = ("currency toman\ntier bronze\ntier silver when spend_365d >= 1000 and count_total >= 3\n"
+            "tier gold when spend_365d >= 1500\nearn 1 point per 10 toman\n")
+    (e,) = run([compile_text(book)], [buy("p1", "a", "2026-01-02", 600)])
+    assert [(n.id, n.tier, n.next_tier, n.gap) for n in e.near] == [("a", "bronze", "gold", 900)]
 
 
 def test_totals_agree_with_the_plain_simulation_on_the_retail_sample(registry):
