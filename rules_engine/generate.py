@@ -89,9 +89,13 @@ DEFAULT_REWARDS: tuple[tuple[str, int], ...] = (
 )
 
 
+PER_TOMAN = {"toman": 1, "rial": 10}  # how many of each currency make one toman
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What to generate. Amounts are in toman; `point_value` is toman per point."""
+    """What to generate. Amounts and `point_value` (money per point) are in `currency`: a rial club's
+    prices are written ten times a toman club's, for the same goods."""
 
     members: int
     days: int
@@ -105,6 +109,7 @@ class Plan:
     refund_rate: float = 0.03
     referral_rate: float = 0.12
     survey_rate: float = 0.3  # share of members who answer a survey now and then
+    currency: str = "toman"
 
     def __post_init__(self) -> None:
         if not 1 <= self.members <= MAX_MEMBERS:
@@ -114,6 +119,8 @@ class Plan:
         if not FIRST_DAY <= self.start or self.start.toordinal() + self.days > LAST_DAY.toordinal():
             raise ValueError(f"{self.days:,} days from {self.start} go outside the dates events may have "
                              f"({FIRST_DAY} to {LAST_DAY}); move the start or give fewer days")
+        if self.currency not in PER_TOMAN:
+            raise ValueError(f"currency must be one of {', '.join(PER_TOMAN)}")
         if not self.rewards or any(cost <= 0 for _, cost in self.rewards):
             raise ValueError("rewards must be a non-empty list of (id, cost) with costs above zero")
 
@@ -121,8 +128,9 @@ class Plan:
 def shaped_by(plan: Plan, program: Program) -> Plan:
     """`plan` with a rulebook's time zone, point value and rewards (those with a cost), where it has them."""
     rewards = tuple((r.id, r.cost) for r in program.rewards.values() if r.cost > 0) or plan.rewards
-    value = program.settings.point_value
-    return replace(plan, tz=program.settings.tz, rewards=rewards, point_value=float(value) if value else plan.point_value)
+    currency, value = program.settings.currency, program.settings.point_value
+    point_value = float(value) if value else plan.point_value * PER_TOMAN[currency] / PER_TOMAN[plan.currency]
+    return replace(plan, tz=program.settings.tz, rewards=rewards, point_value=point_value, currency=currency)
 
 
 @dataclass(slots=True)
@@ -148,6 +156,7 @@ class _Generator:
         self.rng = random.Random(plan.seed)
         self.origin = datetime.combine(plan.start, time(), plan.tz).astimezone(timezone.utc)
         self.end = plan.days * DAY
+        self.unit = PER_TOMAN[plan.currency]  # the prices below are in toman, so many of the plan's currency each
         busiest = max(self._day_factor(plan.start + timedelta(days=d)) for d in range(-1, plan.days + 2))
         self.peak = busiest * max(HOUR_FACTOR)  # the thinning bound: no hour is busier than this
         self.today = -1
@@ -233,9 +242,9 @@ class _Generator:
                                  "at": self._stamp(at), "amount": goods, "channel": channel}
         if channel == "store":
             event["store"] = s.store
-        elif goods < 1_000_000:
-            event["shipping_fee"] = 45_000
-            event["amount"] = goods + 45_000
+        elif goods < 1_000_000 * self.unit:
+            event["shipping_fee"] = 45_000 * self.unit
+            event["amount"] = goods + 45_000 * self.unit
         event["items"] = items
         s.points += event["amount"] * self.plan.earn_rate / self.plan.point_value
         if rng.random() < self.plan.refund_rate:
@@ -254,7 +263,7 @@ class _Generator:
         price = median * s.basket * math.exp(rng.gauss(0, spread)) * growth
         qty = 1 if category != "grocery" else 1 + int(rng.expovariate(0.8))
         sku = f"{category[:3].upper()}-{rng.randrange(1, 400):03d}"
-        return {"sku": sku, "category": category, "qty": qty, "price": max(10_000, int(round(price, -4)))}
+        return {"sku": sku, "category": category, "qty": qty, "price": max(10_000, int(round(price, -4))) * self.unit}
 
     def _maybe_redeem(self, at: float, s: _Shopper, index: int) -> None:
         """Richer members redeem more often: the chance grows with the estimated balance."""

@@ -219,6 +219,15 @@ def test_a_rulebook_shapes_the_plan_with_its_zone_point_value_and_costed_rewards
     assert (str(plan.tz), plan.point_value, plan.rewards) == ("UTC", 0.5, (("mug", 200),))
 
 
+def test_a_rial_rulebook_gets_the_same_goods_priced_in_rial(compile_text) -> None:
+    toman = shaped_by(Plan(members=30, days=30, seed=4), compile_text(SHAPING))
+    rial = shaped_by(Plan(members=30, days=30, seed=4), compile_text(SHAPING.replace("currency toman", "currency rial")))
+    purchases = [[(row["amount"], row.get("shipping_fee")) for row in generate(plan) if row["type"] == "purchase"]
+                 for plan in (toman, rial)]
+    assert rial.currency == "rial" and purchases[0]
+    assert purchases[1] == [(amount * 10, fee and fee * 10) for amount, fee in purchases[0]]
+
+
 def test_generate_with_a_rulebook_redeems_only_its_rewards(tmp_path) -> None:
     rulebook = tmp_path / "club.rules"
     rulebook.write_text(SHAPING, encoding="utf-8")
