@@ -13,7 +13,7 @@ from typing import Iterable
 
 from rules_engine.economics import Economics, MemberDetail, run
 from rules_engine.events import Event
-from rules_engine.program import Program
+from rules_engine.program import Program, Source
 
 
 @dataclass(frozen=True)
@@ -82,18 +82,38 @@ def rule_changes(a: Program, b: Program) -> tuple[RuleChange, ...]:
 
 
 def _statements(program: Program) -> dict[str, tuple[str, str]]:
+    """Each statement by what identifies it across two books: its label, else what it is about.
+
+    A rule without a label is named after its line, and lines move when a comment is added, so such a rule
+    is matched by its own text (changed, it shows as one statement gone and one new); rewards by their id,
+    offers by their partner's name, perks by their tier and kind.
+    """
     s = program.settings
-    found = {"point value": ("setting", f"point value {s.point_value} {s.currency}")}
-    groups = (("tier", program.tiers), ("earn", program.earn), ("bonus", program.bonuses), ("cap", program.caps),
-              ("reward", program.rewards.values()), ("perk", program.perks), ("offer", program.offers.values()))
+    found = {name: ("setting", f"{name} {value}") for name, value in (
+        ("program", f'"{s.program}"' if s.program else "-"), ("currency", s.currency), ("calendar", s.calendar),
+        ("timezone", f'"{s.tz}"'), ("point value", f"{s.point_value} {s.currency}"))}
+    groups = (("earn", program.earn), ("bonus", program.bonuses), ("cap", program.caps))
     for kind, rules in groups:
         for rule in rules:
-            found[f"tier {rule.name}" if kind == "tier" else rule.source.label] = (kind, rule.source.text)
+            key = _squeeze(rule.source.text) if _unlabelled(rule.source) else rule.source.label
+            found[key] = (kind, rule.source.text)
+    for tier in program.tiers:
+        found[f"tier {tier.name}"] = ("tier", tier.source.text)
+    for reward in program.rewards.values():
+        found[f"reward {reward.id}"] = ("reward", reward.source.text)
+    for perk in program.perks:
+        found[f"perk {program.tiers[perk.tier_rank].name} {perk.kind.name}"] = ("perk", perk.source.text)
+    for offer in program.offers.values():
+        found[f"offer {offer.offer.ref}"] = ("offer", offer.source.text)
     if program.expiry:
         found["expiry"] = ("expiry", program.expiry.source.text)
     if program.grace:
         found["tier grace"] = ("tier", f"tiers downgrade after {program.grace}")
     return found
+
+
+def _unlabelled(source: Source) -> bool:
+    return source.label == f"line {source.line}"
 
 
 def _member_change(member: str, a: MemberDetail | None, b: MemberDetail | None, expiry: str) -> MemberChange:

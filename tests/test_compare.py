@@ -73,6 +73,27 @@ def test_rule_changes_list_changed_added_and_removed_statements(compile_text):
     assert changes["tier gold"][1] is None
 
 
+UNLABELLED = """
+currency toman
+tier bronze
+tier silver when spend_365d >= 1000
+earn 1 points per 10 toman
+reward mug "Mug" costs 50 points gives product(sku: "MUG")
+perk silver gives free_shipping()
+"""
+
+
+def test_unlabelled_statements_are_matched_by_what_they_say_not_by_their_line(compile_text):
+    moved = "# a comment moves every line down\n" + UNLABELLED
+    assert rule_changes(compile_text(UNLABELLED), compile_text(moved)) == ()
+
+
+def test_a_changed_setting_is_a_rule_change(compile_text):
+    changes = rule_changes(compile_text(A), compile_text(A.replace('timezone "UTC"', 'timezone "Asia/Tehran"')))
+    assert [(c.label, c.before, c.after) for c in changes] == [
+        ("timezone", 'timezone "UTC"', 'timezone "Asia/Tehran"')]
+
+
 def test_points_lost_to_a_shorter_expiry_name_the_expiry_statement(compile_text):
     a = A + "points expire after 12 months\n"
     b = A + "points expire after 1 months\n"
