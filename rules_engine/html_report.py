@@ -8,6 +8,7 @@ reading a picture.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Sequence
 
@@ -32,7 +33,7 @@ code{background:#f6f6f6;padding:0 .25rem}
 
 def simulation_page(e: Economics) -> str:
     """The report of one simulation."""
-    body = [f"<h1>{escape(e.program)}: simulation up to {escape(_when(e))}</h1>", _cards(e)]
+    body = [f"<h1>{_isolated(e.program)}: simulation up to {escape(_when(e))}</h1>", _cards(e)]
     body += _economics_sections(e)
     return _page(f"{e.program}: simulation", body)
 
@@ -40,7 +41,7 @@ def simulation_page(e: Economics) -> str:
 def comparison_page(c: Comparison, name_a: str, name_b: str) -> str:
     """Two rulebooks over the same events: what changed in the rules, in the money, and for whom."""
     a, b = c.a, c.b
-    body = [f"<h1>{escape(a.program)}: {escape(name_a)} (A) against {escape(name_b)} (B)</h1>",
+    body = [f"<h1>{_isolated(a.program)}: {escape(name_a)} (A) against {escape(name_b)} (B)</h1>",
             f"<p>Same {a.events:,} events, simulated up to {escape(_when(a))}.</p>",
             "<h2>What changed in the rules</h2>", _rule_changes(c),
             "<h2>Economics side by side</h2>", _side_by_side(a, b),
@@ -190,13 +191,23 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], code: int | tup
     code = (code,) if isinstance(code, int) else code
 
     def cell(k: int, value: str, tag: str) -> str:
-        numeric = tag == "td" and value[:1] in "+−-0123456789" and any(ch.isdigit() for ch in value)
-        text = f"<code>{escape(value)}</code>" if k in code and tag == "td" else escape(value)
+        numeric = tag == "td" and _NUMBER.fullmatch(value) is not None
+        text = f"<code>{_isolated(value)}</code>" if k in code and tag == "td" else _isolated(value)
         return f"<{tag}{' class=n' if numeric else ''}>{text}</{tag}>"
 
     head = "<tr>" + "".join(cell(k, h, "th") for k, h in enumerate(header)) + "</tr>"
     body = "".join("<tr>" + "".join(cell(k, v, "td") for k, v in enumerate(row)) + "</tr>" for row in rows)
     return f"<table>{head}{body}</table>"
+
+
+_NUMBER = re.compile(r"[+−-]?[\d,.]+( pt|%)?")  # a figure, right-aligned; not a month label or a reason
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+(?:[\\s\u200c]+[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]+)*")
+
+
+def _isolated(text: str) -> str:
+    """`text` escaped, with each run of Persian (or other right-to-left) words in a <bdi>, so that the figures
+    and punctuation around a Persian label keep their places in an English sentence."""
+    return _RTL.sub(lambda run: f"<bdi>{run.group()}</bdi>", escape(text))
 
 
 def _legend(*items: tuple[str, str]) -> str:

@@ -80,6 +80,14 @@ def test_the_page_shows_every_month_and_every_rule_with_names_escaped(compile_te
         assert word in text
 
 
+def test_persian_names_are_isolated_so_the_figures_around_them_keep_their_place(compile_text):
+    book = BOOK.replace('program "Test <Club>"', 'program "باشگاه کافه"').replace("promo:", "جشن:")
+    (e,) = run([compile_text(book)], EVENTS)
+    html = simulation_page(e)
+    assert "<h1><bdi>باشگاه کافه</bdi>:" in html
+    assert "<td><bdi>جشن</bdi></td>" in html
+
+
 def test_the_comparison_page_shows_the_changed_rule_and_the_member_it_moved(compile_text):
     b = BOOK.replace("spend_365d >= 1000", "spend_365d >= 250")
     result = compare(compile_text(BOOK), compile_text(b), EVENTS)
