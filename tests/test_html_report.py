@@ -105,6 +105,12 @@ def test_simulate_html_writes_the_report_and_prints_the_economics(tmp_path):
     assert "program cost" in result.output and "near the next tier" in result.output
 
 
+def test_simulate_prints_redemptions_per_reward_and_refusals_per_reason():
+    result = CliRunner().invoke(main, ["simulate", str(RETAIL), str(SAMPLE)])
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["coupon_50k", "115"] in lines and ["refused:", "insufficient_points", "5"] in lines
+
+
 def test_simulate_compare_prints_both_sides_and_who_changes(tmp_path):
     other = tmp_path / "b.rules"
     other.write_text(RETAIL.read_text(encoding="utf-8").replace("nowruz: bonus 2x", "nowruz: bonus 3x"),

@@ -148,6 +148,10 @@ def economics_table(e: Economics) -> str:
     if e.rules:
         lines += ["", f"  {'rule':<20}{'points':>14}{'entries':>10}  statement"]
         lines += [f"  {r.label:<20}{r.points:>14,}{r.entries:>10,}  {r.text}" for r in e.rules]
+    if e.rewards or e.rejections:
+        lines += ["", f"  {'redeemed or claimed':<28}{'times':>10}"]
+        lines += [f"  {reward:<28}{n:>10,}" for reward, n in e.rewards.items()]
+        lines += [f"  refused: {reason:<19}{n:>10,}" for reason, n in e.rejections.items()]
     if e.near:
         counts = ", ".join(f"{n:,} → {tier}" for tier, n in e.near_counts.items())
         lines += ["", f"  near the next tier (within one typical order: {counts or 'none'})"]
