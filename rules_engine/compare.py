@@ -124,14 +124,15 @@ def _member_change(member: str, a: MemberDetail | None, b: MemberDetail | None, 
         why = f" ({_squeeze(b.tier_why)})" if b.tier_why else ""
         reasons.append(f"tier {a.tier or '-'} → {b.tier or '-'}{why}")
     deltas = {label: b.rules.get(label, 0) - a.rules.get(label, 0) for label in a.rules.keys() | b.rules.keys()}
-    for label, delta in sorted(deltas.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:3]:
+    # Every figure is signed as it moves the balance from A to B, so that they add up to the change.
+    for label, delta in sorted(deltas.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
         if delta:
             reasons.append(f"{delta:+,} points from {label}")
-    for figure, words in (("expired", f"expired (B: {expiry})"), ("redeemed", "redeemed"),
+    for figure, words in (("expired", f"by expiry (B: {expiry})"), ("redeemed", "spent on rewards"),
                           ("reversed", "taken back by refunds")):
         delta = getattr(b, figure) - getattr(a, figure)
         if delta:
-            reasons.append(f"{delta:+,} points {words}")
+            reasons.append(f"{-delta:+,} points {words}")
     return MemberChange(member, a.tier, b.tier, a.balance, b.balance, tuple(reasons))
 
 

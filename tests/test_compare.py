@@ -83,6 +83,14 @@ perk silver gives free_shipping()
 """
 
 
+def test_the_reasons_of_a_member_change_add_up_to_the_change_in_balance(compile_text):
+    b = A.replace("promo: bonus 2x", "promo: bonus 3x") + "points expire after 1 months\n"
+    result = compare(compile_text(A), compile_text(b), EVENTS, as_of=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    for change in result.members:
+        figures = [int(reason.split()[0].replace(",", "")) for reason in change.reasons if reason[0] in "+-"]
+        assert sum(figures) == change.balance_b - change.balance_a
+
+
 def test_unlabelled_statements_are_matched_by_what_they_say_not_by_their_line(compile_text):
     moved = "# a comment moves every line down\n" + UNLABELLED
     assert rule_changes(compile_text(UNLABELLED), compile_text(moved)) == ()
@@ -100,4 +108,4 @@ def test_points_lost_to_a_shorter_expiry_name_the_expiry_statement(compile_text)
     result = compare(compile_text(a), compile_text(b), EVENTS, as_of=datetime(2026, 6, 1, tzinfo=timezone.utc))
     by_id = {m.id: m for m in result.members}
     assert by_id["a"].balance_b == 0
-    assert "+80 points expired (B: points expire after 1 months)" in by_id["a"].reasons
+    assert "-80 points by expiry (B: points expire after 1 months)" in by_id["a"].reasons
