@@ -101,7 +101,8 @@ class Economics:
     program: str
     currency: str
     point_value: Amount
-    as_of: datetime | None
+    as_of: datetime | None  # in the book's time zone
+    calendar: str
     events: int
     members: int
     status: dict[str, int]
@@ -122,6 +123,15 @@ class Economics:
     near_counts: dict[str, int]  # per next tier: members within one typical order of it
     problems: tuple[Outcome, ...] = ()
     details: dict[str, MemberDetail] = field(default_factory=dict)
+
+    @property
+    def when(self) -> str:
+        """The end of the run as a designer of this book reads dates: in its calendar (with the Gregorian date
+        beside a Jalali one, as exports and logs use it)."""
+        if self.as_of is None:
+            return "the end"
+        shown = f"{format_date(self.calendar, self.as_of.date())} {self.as_of:%H:%M}"
+        return shown if self.calendar == "gregorian" else f"{shown} ({self.as_of:%Y-%m-%d})"
 
     @property
     def issued(self) -> int:
@@ -283,7 +293,8 @@ class _Watcher:
         settings = self.program.settings
         return Economics(
             program=settings.program or "Program", currency=settings.currency, point_value=settings.point_value,
-            as_of=end.astimezone(self.tz) if end else None, events=events, members=len(self.engine.members),
+            as_of=end.astimezone(self.tz) if end else None, calendar=settings.calendar, events=events,
+            members=len(self.engine.members),
             status=status, revenue=sum(self.revenue.values(), 0), purchases=totals["purchases"],
             earned=totals["earn"], reversed=totals["reverse"], redeemed=totals["redeem"], expired=totals["expire"],
             outstanding=sum(m.balance for m in members if m.balance > 0),

@@ -33,7 +33,7 @@ code{background:#f6f6f6;padding:0 .25rem}
 
 def simulation_page(e: Economics) -> str:
     """The report of one simulation."""
-    body = [f"<h1>{_isolated(e.program)}: simulation up to {escape(_when(e))}</h1>", _cards(e)]
+    body = [f"<h1>{_isolated(e.program)}: simulation up to {escape(e.when)}</h1>", _cards(e)]
     body += _economics_sections(e)
     return _page(f"{e.program}: simulation", body)
 
@@ -42,7 +42,7 @@ def comparison_page(c: Comparison, name_a: str, name_b: str) -> str:
     """Two rulebooks over the same events: what changed in the rules, in the money, and for whom."""
     a, b = c.a, c.b
     body = [f"<h1>{_isolated(a.program)}: {escape(name_a)} (A) against {escape(name_b)} (B)</h1>",
-            f"<p>Same {a.events:,} events, simulated up to {escape(_when(a))}.</p>",
+            f"<p>Same {a.events:,} events, simulated up to {escape(a.when)}.</p>",
             "<h2>What changed in the rules</h2>", _rule_changes(c),
             "<h2>Economics side by side</h2>", _side_by_side(a, b),
             "<h2>Outstanding liability per month</h2>",
@@ -58,10 +58,6 @@ def comparison_page(c: Comparison, name_a: str, name_b: str) -> str:
 
 
 # --- sections ------------------------------------------------------------------
-
-
-def _when(e: Economics) -> str:
-    return e.as_of.strftime("%Y-%m-%d %H:%M") if e.as_of else "the end"
 
 
 def _cards(e: Economics) -> str:

@@ -185,3 +185,9 @@ def test_totals_agree_with_the_plain_simulation_on_the_retail_sample(registry):
     assert e.liability == totals["liability"]
     assert e.tiers == totals["tiers"]
     assert sum(r.points for r in e.rules) == e.earned
+
+
+def test_the_end_of_a_jalali_run_is_given_in_jalali_with_the_gregorian_date_beside_it(compile_text):
+    book = BOOK.replace("calendar gregorian", "calendar jalali").replace("promo: bonus 2x during 2026-01-10..2026-01-20\n", "")
+    (e,) = run([compile_text(book)], [buy("p1", "a", "2026-03-20", 100)])
+    assert e.when == "1404-12-29 12:00 (2026-03-20)"

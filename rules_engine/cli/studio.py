@@ -125,7 +125,7 @@ def study(rulebook: str, events: str, as_of: datetime | None, program: Program, 
 
 def economics_table(e: Economics) -> str:
     cur = e.currency
-    lines = [f"{e.program} — simulated up to {e.as_of:%Y-%m-%d %H:%M}" if e.as_of else e.program, ""]
+    lines = [f"{e.program} — simulated up to {e.when}" if e.as_of else e.program, ""]
     lines += [f"  {name:<24}{value}" for name, value in (
         ("events", f"{e.events:,}"), ("members", f"{e.members:,}"), ("revenue", f"{e.revenue:,.0f} {cur}"),
         ("points earned", f"{e.earned:,}  (the rules below)"), ("taken back by refunds", f"{e.reversed:,}"),
