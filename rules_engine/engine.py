@@ -379,7 +379,7 @@ class Engine:
         left = purchase.amount - purchase.refunded
         if left <= 0:
             raise Rejected("already_refunded", f"purchase {purchase.id} is already refunded in full")
-        requested = event.amount or 0
+        requested = left if event.amount is None else event.amount  # no amount: a refund in full
         cut = min(requested, left)
         if requested > left:
             notes.append(f"refund of {requested:,} is more than the {left:,} left of {purchase.id}; {left:,} refunded")

@@ -422,7 +422,7 @@ class _Purchase(_Row):
 class _Refund(_Row):
     type: Literal["refund"]
     of: _Text
-    amount: _Money
+    amount: _Money | None = None  # left out: all that is left of the purchase
 
 
 class _Signup(_Row):

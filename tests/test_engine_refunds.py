@@ -132,3 +132,14 @@ def test_purchase_that_earned_nothing_can_be_refunded_without_an_entry(engine: E
     assert [o.status for o in outcomes] == ["applied", "applied"]
     assert ledger(outcomes) == []
     assert engine.members["m1"].count_total == 0
+
+
+def test_a_refund_without_an_amount_refunds_what_is_left_of_the_purchase(engine: Engine) -> None:
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',
+        '{"id":"r1","type":"refund","member":"m1","at":"2026-01-02T10:00:00Z","of":"p1","amount":30000}',
+        '{"id":"r2","type":"refund","member":"m1","at":"2026-01-03T10:00:00Z","of":"p1"}',
+    )
+    assert [(e.event, e.points) for e in entries(outcomes) if e.kind == "reverse"] == [("r1", -30), ("r2", -70)]
+    assert (outcomes[-1].amount, engine.members["m1"].spend_total, engine.members["m1"].balance) == (70000, 0, 0)

@@ -301,8 +301,13 @@ def test_a_refund_without_of_is_refused(tmp_path: Path) -> None:
     assert only_error(tmp_path, purchase(type="refund")) == "refund needs an 'of'"
 
 
-def test_a_refund_without_amount_is_refused(tmp_path: Path) -> None:
-    assert only_error(tmp_path, purchase(type="refund", of="p-0", amount=None)) == "refund needs an 'amount'"
+def test_a_refund_without_amount_is_read_as_a_refund_in_full(tmp_path: Path) -> None:
+    event = only_event(tmp_path, purchase(type="refund", of="p-0", amount=None))
+    assert (event.type, event.of, event.amount) == ("refund", "p-0", None)
+
+
+def test_a_refund_without_of_is_refused(tmp_path: Path) -> None:
+    assert only_error(tmp_path, purchase(type="refund")) == "refund needs an 'of'"
 
 
 def test_a_redeem_without_reward_is_refused(tmp_path: Path) -> None:
