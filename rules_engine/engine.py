@@ -27,7 +27,7 @@ from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
 from rules_engine.dsl.diagnostics import did_you_mean
-from rules_engine.program import Duration, ExpiryRule, Program
+from rules_engine.program import Duration, ExpiryRule, Program, Tier
 from rules_engine.runtime import EvaluationError, TierConditionError
 from rules_engine.windows import Cutoff, Record, Windows
 
@@ -547,8 +547,8 @@ class Engine:
             m.qualified_at = t
             if qualified > current:
                 m.tier = qualified
-                changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
-                                          f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}", True))
+                why = f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}{_standing(m, tiers[qualified])}"
+                changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name, why, True))
             return
         grace = self.program.grace
         if grace is None or t >= grace.after(m.qualified_at, self.settings):
@@ -556,7 +556,7 @@ class Engine:
             m.tier = qualified
             m.qualified_at = t
             changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
-                                      f"{why} for {tiers[current].name}", False))
+                                      f"{why} for {tiers[current].name}{_standing(m, tiers[current])}", False))
 
     # --- plugins ------------------------------------------------------------------------
 
@@ -635,6 +635,17 @@ def _unkeepable(value: Any, where: str = "") -> str | None:
                 return found
         return None
     return None if isinstance(value, _KEEPABLE) else f"a {type(value).__name__} at `{where}`"
+
+
+def _standing(m: Member, tier: Tier) -> str:
+    """What the figures of a tier's condition stood at, for the reason of a move to or from it."""
+    if not tier.figures:
+        return ""
+    shown = []
+    for name, attribute, index in tier.figures:
+        value = getattr(m, attribute) if index is None else getattr(m, attribute)[index]
+        shown.append(f"{name} {value:,}")
+    return f" ({', '.join(shown)})"
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:

@@ -135,11 +135,16 @@ class ExpiryRule:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
-    """A tier; the conditions of all of them are compiled into one function, `Program.ladder`."""
+    """A tier; the conditions of all of them are compiled into one function, `Program.ladder`.
+
+    `figures` are the member figures its condition reads, each as (name, Member attribute, index into it or
+    None), so that a tier change can say what they stood at (`spend_90d 2,150,000`).
+    """
 
     name: str
     rank: int
     source: Source
+    figures: tuple[tuple[str, str, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

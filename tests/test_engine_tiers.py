@@ -41,6 +41,18 @@ def test_downgrade_without_grace_is_immediate(compile_text) -> None:
     assert _changes(outcomes) == [("m1", "bronze", "silver", 1), ("m1", "silver", "bronze", 8)]
 
 
+def test_a_tier_change_says_what_the_figures_of_the_condition_stood_at(compile_text) -> None:
+    engine = Engine(compile_text(TIERS.replace("spend_7d >= 100000", "spend_7d >= 100000 or points > 5000")))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-01-08T10:00:00Z"}',
+    )
+    up, down = [c.why for o in outcomes for c in o.tier_changes]
+    assert up.endswith("when spend_7d >= 100000 or points > 5000 (spend_7d 100,000, points 100)")
+    assert down == "no longer qualifies for silver (spend_7d 0, points 100)"
+
+
 def test_downgrade_goes_to_the_qualified_tier(compile_text) -> None:
     engine = Engine(compile_text(TIERS))
     outcomes = run(

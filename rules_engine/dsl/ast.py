@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Iterator, Literal, Union
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +143,26 @@ Expr = Union[
     Number, Money, Percent, String, Boolean, DateLit, ListLit, Name, Attribute, Call,
     Not, Negate, BoolOp, Compare, Arith,
 ]
+
+
+def names(expr: Expr) -> Iterator[Name]:
+    """Every bare name an expression reads, in the order it is written."""
+    if isinstance(expr, Name):
+        yield expr
+    elif isinstance(expr, (Not, Negate)):
+        yield from names(expr.operand)
+    elif isinstance(expr, BoolOp):
+        for operand in expr.operands:
+            yield from names(operand)
+    elif isinstance(expr, (Compare, Arith)):
+        yield from names(expr.left)
+        yield from names(expr.right)
+    elif isinstance(expr, Call):
+        for arg in expr.args:
+            yield from names(arg.value)
+    elif isinstance(expr, ListLit):
+        for item in expr.items:
+            yield from names(item)
 
 
 # --- statement parts -----------------------------------------------------------

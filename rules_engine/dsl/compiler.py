@@ -58,6 +58,7 @@ _ORDERING = {"<": py.Lt, "<=": py.LtE, ">": py.Gt, ">=": py.GtE}
 _SAFE_ORDERING = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH = {"+": py.Add, "-": py.Sub, "*": py.Mult}
 _SAFE_ARITH = {"+": "_add", "-": "_sub", "*": "_mul"}
+_FIGURES = {"points": "balance", "spend_total": "spend_total", "count_total": "count_total"}  # name -> Member attribute
 _CONTEXT = {  # how a resolved name is read from the evaluation context
     "event": lambda key: _attr("e", key),
     "member": lambda key: _attr("m", {"tier": "tier", "points": "balance"}.get(key, key)),
@@ -93,7 +94,7 @@ class _Compiler:
     def program(self) -> Program:
         st = self.rulebook.statements
         tier_defs = [s for s in st if isinstance(s, ast.TierDef)]
-        tiers = tuple(Tier(s.name, rank, self._source(s)) for rank, s in enumerate(tier_defs))
+        tiers = tuple(Tier(s.name, rank, self._source(s), self._figures(s.condition)) for rank, s in enumerate(tier_defs))
         grace = next((self._duration(s.duration) for s in st if isinstance(s, ast.TierGrace)), None)
         expiry = next((ExpiryRule(self._source(s), self._duration(s.after)) for s in st if isinstance(s, ast.Expiry)), None)
         tier_rank = {t.name: t.rank for t in tiers}
@@ -124,6 +125,20 @@ class _Compiler:
         )
 
     # --- statements --------------------------------------------------------------------
+
+    def _figures(self, condition: ast.Expr | None) -> tuple[tuple[str, str, int | None], ...]:
+        """The member figures a tier condition reads, in the order written, each once (see `Tier.figures`)."""
+        found: dict[str, tuple[str, str, int | None]] = {}
+        for node in ast.names(condition) if condition is not None else ():
+            meaning = self.checked.names.get(id(node))
+            if meaning is None:
+                continue
+            if meaning.kind in ("spend_window", "count_window"):
+                attribute = "spend_windows" if meaning.kind == "spend_window" else "count_windows"
+                found.setdefault(node.name, (node.name, attribute, self.windows.index(meaning.key)))  # type: ignore[arg-type]
+            elif meaning.kind == "member" and meaning.key in _FIGURES:
+                found.setdefault(node.name, (node.name, _FIGURES[str(meaning.key)], None))
+        return tuple(found.values())
 
     def _source(self, st: ast.Statement) -> Source:
         """The rule as written, without its label (which `Source` holds apart) or comments.
