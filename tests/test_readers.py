@@ -306,10 +306,6 @@ def test_a_refund_without_amount_is_read_as_a_refund_in_full(tmp_path: Path) -> 
     assert (event.type, event.of, event.amount) == ("refund", "p-0", None)
 
 
-def test_a_refund_without_of_is_refused(tmp_path: Path) -> None:
-    assert only_error(tmp_path, purchase(type="refund")) == "refund needs an 'of'"
-
-
 def test_a_redeem_without_reward_is_refused(tmp_path: Path) -> None:
     assert only_error(tmp_path, purchase(type="redeem")) == "redeem needs a 'reward'"
 
