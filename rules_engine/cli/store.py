@@ -112,6 +112,10 @@ def member(member: str, db_url: str | None) -> None:
         for lot in found.lots:
             expiry = f"expires {lot.expires_at.astimezone(tz):%Y-%m-%d %H:%M}" if lot.expires_at else "never expires"
             click.echo(f"  {lot.event:<24} {lot.remaining:>8,} of {lot.points:,} left, {expiry}")
+    if found.codes:
+        click.echo("\ncodes issued:")
+        for code in found.codes:
+            click.echo(f"  {code.at.astimezone(tz):%Y-%m-%d %H:%M}  {code.code:<26} {code.kind} ({code.event})")
     click.echo("\nhistory:")
     for line in found.history:
         when = f"{line.at.astimezone(tz):%Y-%m-%d %H:%M}"

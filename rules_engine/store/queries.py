@@ -24,11 +24,14 @@ from rules_engine.program import Program
 from rules_engine.simulation import MemberFigures, Report
 from rules_engine.store import codec
 from rules_engine.store.database import StoreError, read
-from rules_engine.store.models import Entry, LedgerHead, Lot, LotUse, MemberRow, Repeat, Rulebook, StoredEvent, TierChange
+from rules_engine.store.models import (
+    Entry, IssuedEffect, LedgerHead, Lot, LotUse, MemberRow, Repeat, Rulebook, StoredEvent, TierChange,
+)
 
 _EVENTS, _REPEATS, _ENTRIES = StoredEvent.__table__, Repeat.__table__, Entry.__table__  # type: ignore[attr-defined]
 _LOTS, _USES, _TIERS = Lot.__table__, LotUse.__table__, TierChange.__table__  # type: ignore[attr-defined]
 _MEMBERS, _HEAD, _RULEBOOKS = MemberRow.__table__, LedgerHead.__table__, Rulebook.__table__  # type: ignore[attr-defined]
+_EFFECTS = IssuedEffect.__table__  # type: ignore[attr-defined]
 
 # Which report figure each kind of entry adds to, and with which sign (debits are stored negative).
 _FIGURES = {"earn": ("earned", 1), "redeem": ("redeemed", -1), "expire": ("expired", -1), "reverse": ("reversed", -1)}
@@ -109,6 +112,16 @@ class HistoryLine:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code a redemption or claim gave the member, for an operator answering 'where is my coupon?'."""
+
+    at: datetime
+    event: str
+    kind: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     id: str
     balance: int
@@ -119,6 +132,7 @@ class Account:
     reversed: int
     lots: tuple[OpenLot, ...]
     history: tuple[HistoryLine, ...]
+    codes: tuple[IssuedCode, ...] = ()
 
 
 def account(db: Database, member: str) -> Account | None:
@@ -139,9 +153,15 @@ def account(db: Database, member: str) -> Account | None:
         history += [
             HistoryLine(t.seq, codec.as_utc(t.at), "", "tier", 0, f"{t.before} → {t.after}", t.why)
             for t in connection.execute(sa.select(_TIERS).where(_TIERS.c.member == member))]
+        codes = tuple(
+            IssuedCode(codec.as_utc(c.at), c.event, c.kind, c.code)
+            for c in connection.execute(
+                sa.select(_EFFECTS.c.event, _EFFECTS.c.kind, _EFFECTS.c.code, _EVENTS.c.at)
+                .join(_EVENTS, _EVENTS.c.seq == _EFFECTS.c.seq)
+                .where(_EFFECTS.c.member == member, _EFFECTS.c.code.is_not(None)).order_by(_EFFECTS.c.seq)))
     history.sort(key=lambda line: line.seq)
     return Account(row.id, row.balance, row.tier, row.earned, row.redeemed, row.expired, row.reversed,
-                   tuple(lot for lot in lots if lot.remaining > 0), tuple(history))
+                   tuple(lot for lot in lots if lot.remaining > 0), tuple(history), codes)
 
 
 EXPORT_COLUMNS = ("seq", "n", "member", "at", "kind", "points", "event", "rule", "rulebook", "lots", "why")

@@ -67,6 +67,15 @@ def test_member_shows_balance_open_lots_and_each_entry_with_its_reason(db_url: s
             in shown)
 
 
+def test_member_lists_the_codes_the_member_was_given(db_url: str, rulebook: Path, tmp_path: Path) -> None:
+    coupon = {"id": "x1", "type": "redeem", "member": "m1", "at": "2025-01-03T10:00:00Z", "reward": "coupon"}
+    run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP, BUY, coupon), "--db", db_url)
+    shown = run("member", "m1", "--db", db_url).stdout.splitlines()
+    listed = shown[shown.index("codes issued:") + 1].split()
+    assert (listed[:2], listed[3:]) == (["2025-01-03", "10:00"], ["coupon", "(x1)"])
+    assert len(listed[2]) == 19 and listed[2].count("-") == 3
+
+
 def test_member_unknown_to_the_store_is_an_error(db_url: str, rulebook: Path, tmp_path: Path) -> None:
     run("apply", rulebook, write_lines(tmp_path / "e.jsonl", SIGNUP), "--db", db_url)
     result = CliRunner().invoke(main, ["member", "nobody", "--db", db_url])
