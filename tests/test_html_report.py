@@ -123,6 +123,18 @@ def test_simulate_compare_prints_both_sides_and_who_changes(tmp_path):
     assert "Members whose tier or balance changes most" in out.read_text(encoding="utf-8")
 
 
+def test_simulate_compare_sets_breakage_refusals_and_redemptions_side_by_side(tmp_path):
+    other = tmp_path / "b.rules"
+    other.write_text(RETAIL.read_text(encoding="utf-8").replace("points expire after 12 months",
+                                                                "points expire after 6 months"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["simulate", str(RETAIL), str(SAMPLE), "--compare", str(other)])
+    rows = {" ".join(line.split()[:-3]): line.split()[-3:] for line in result.output.splitlines() if line.strip()}
+    assert rows["refused: insufficient_points"] == ["5", "5", "+0"]
+    assert rows["redeemed: coupon_50k"] == ["115", "115", "+0"]
+    breakage = next(line.split()[3:5] for line in result.output.splitlines() if "breakage / issued" in line)
+    assert breakage[0] == "0.0%" and breakage[1] != "0.0%"
+
+
 def test_simulate_json_is_unchanged_by_the_new_options():
     result = CliRunner().invoke(main, ["simulate", str(RETAIL), str(SAMPLE), "--format", "json"])
     data = json.loads(result.stdout)
