@@ -568,8 +568,8 @@ class Engine:
 
     def _plugin_effect(self, plugin: str, kind: str, member: str, event_id: str, call: Any) -> Effect:
         recorded = self._recorded
-        if recorded is not None and recorded.data is not None:
-            return Effect(kind, member, event_id, recorded.data, plugin)
+        if recorded is not None:  # never a new call while replaying: without stored data the replay already differs
+            return Effect(kind, member, event_id, recorded.data or EMPTY, plugin)
         data = self._plugin_call(plugin, call)
         if not isinstance(data, Mapping):
             raise EvaluationError(f"plugin {plugin} returned {type(data).__name__} for {kind}, not a mapping")
