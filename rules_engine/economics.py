@@ -1,9 +1,9 @@
 """What a program costs and where its points go, measured by running the engine.
 
-`run` feeds one history of events, in time order, through one engine per
-rulebook (two for a what-if comparison) and watches every outcome go by. It
-keeps running sums, never the outcomes themselves, so a year of a large club
-fits in memory. Months are the rulebook's own (Jalali months for a Jalali book).
+`run` feeds one history of events through one engine per rulebook (two for a
+what-if comparison), member by member as a simulation does (rules_engine/grouping.py),
+and watches every outcome go by. It keeps running sums, never the outcomes
+themselves, so a year of a large club fits in memory. Months are the rulebook's own (Jalali months for a Jalali book).
 
 Definitions used throughout:
 - issued: points earned, less the points refunds took back;
@@ -37,10 +37,11 @@ from rules_engine.calendars import format_date, resolve_date
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
+from rules_engine.grouping import Arrivals, histories, independent
 from rules_engine.ledger import Entry, Outcome
 from rules_engine.member import Member
 from rules_engine.program import Program
-from rules_engine.simulation import timeline
+from rules_engine.simulation import due, timeline
 
 
 _PROBLEMS = ("invalid", "conflict", "failed")
@@ -163,20 +164,16 @@ def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | 
 
 def _run(programs: Sequence[Program], ordered: list[Event], end: datetime | None, details: bool,
          near: int) -> list[Economics]:
-    watchers = [_Watcher(program, details) for program in programs]
-    after = 0
-    for event in ordered:
-        if end is not None and event.at > end:
-            after += 1
-            continue
-        for watcher in watchers:
-            watcher.process(event)
+    runnable = due(ordered, end)
+    order = histories(runnable, independent(programs))
     results = []
-    for watcher in watchers:
+    for program in programs:
+        watcher = _Watcher(program, details)
+        watcher.run(runnable, order)
         if end is not None:
             for outcome in watcher.engine.finish(end):
                 watcher.observe(outcome, counted=False)
-        results.append(watcher.close(end, len(ordered), after, near))
+        results.append(watcher.close(end, len(ordered), len(ordered) - len(runnable), near))
     return results
 
 
@@ -191,32 +188,75 @@ class _Watcher:
         self.status: Counter[str] = Counter()
         self.flows: dict[str, Counter[str]] = {}
         self.revenue: dict[str, Amount] = {}
-        self.snapshots: dict[str, tuple[int, dict[str, int]]] = {}
-        self.month: str | None = None
+        self.members_by_month: Counter[str] = Counter()
+        self.tiers_by_month: dict[str, Counter[str]] = {}
+        self.last_month: str | None = None
         self.labels: dict[date, str] = {}
         self.rules: Counter[str] = Counter()
         self.rule_entries: Counter[str] = Counter()
         self.rewards: Counter[str] = Counter()
         self.rejections: Counter[str] = Counter()
-        self.problems: list[Outcome] = []
+        self.problems: list[tuple[int, Outcome]] = []
+        self.position = 0  # of the event being observed, to list problems in time order
         self.details = details
         self.member_rules: dict[str, Counter[str]] = {}
         self.tier_why: dict[str, str] = {}
 
-    def process(self, event: Event) -> None:
-        month = self._label(event.at)
-        if month != self.month:
-            if self.month is not None:
-                self._snapshot(self.month, self._start(month))
-            self.month = month
-        self.observe(self.engine.process(event), counted=True)
+    def run(self, events: list[Event], order: list[list[int]]) -> None:
+        """Every event, history by history (rules_engine/grouping.py), with the tiers at each month's end.
+
+        A month's tiers are counted as the first event of the next month finds them (the catch-up
+        it starts with), for every member enrolled by then: in each history, before the first of
+        its events at or after that point, and at its end for the points after its last event.
+        """
+        ends = self._month_ends(events)
+        engine = self.engine
+        arrivals = Arrivals(engine)
+        process, members = engine.process, engine.members
+        for history in order:
+            enrolled: list[Member] = []
+            next_end = 0
+            for position in history:
+                while next_end < len(ends) and ends[next_end][0] <= position:
+                    self._count_tiers(ends[next_end], enrolled)
+                    next_end += 1
+                self.position = position
+                self.observe(process(events[position]), counted=True)
+                if len(members) != arrivals.known:
+                    enrolled += (members[member] for member in arrivals.note(position))
+            for month_end in ends[next_end:]:
+                self._count_tiers(month_end, enrolled)
+        arrivals.restore()
+        self.position = len(events)
+        if events:
+            self.last_month = self._label(events[-1].at)
+
+    def _month_ends(self, events: list[Event]) -> list[tuple[int, str, datetime]]:
+        """Where each month with events ends: the position of the next month's first event, the month, and
+        the instant the next month starts."""
+        ends, month = [], None
+        for position, event in enumerate(events):
+            label = self._label(event.at)
+            if label != month:
+                if month is not None:
+                    ends.append((position, month, self._start(label)))
+                month = label
+        return ends
+
+    def _count_tiers(self, month_end: tuple[int, str, datetime], members: list[Member]) -> None:
+        _, month, at = month_end
+        self.members_by_month[month] += len(members)
+        tiers = self.tiers_by_month.setdefault(month, Counter())
+        tier_at, name = self.engine.tier_at, self.program.tier_name
+        for member in members:
+            tiers[name(tier_at(member, at))] += 1
 
     def observe(self, outcome: Outcome, counted: bool) -> None:
         event = outcome.event
         if counted:
             self.status[outcome.status] += 1
         if outcome.status in _PROBLEMS:
-            self.problems.append(outcome)
+            self.problems.append((self.position, outcome))
         elif outcome.status == "rejected":
             self.rejections[(outcome.reason or "").split(":", 1)[0]] += 1
         for entry in outcome.entries:
@@ -264,17 +304,11 @@ class _Watcher:
         first = resolve_date(self.calendar, year, number, 1)
         return datetime(first.year, first.month, first.day, tzinfo=self.tz).astimezone(timezone.utc)
 
-    def _snapshot(self, month: str, end: datetime | None = None) -> None:
-        """Members by tier at the end of `month`: as the catch-up would leave them at `end`, or as they stand
-        (at the end of a run, after its closing catch-up)."""
-        engine, name = self.engine, self.program.tier_name
-        members = engine.members.values()
-        tiers = Counter(name(m.tier) if end is None else name(engine.tier_at(m, end)) for m in members)
-        self.snapshots[month] = (len(self.engine.members), {t.name: tiers.get(t.name, 0) for t in self.program.tiers})
-
     def close(self, end: datetime | None, events: int, after: int, near: int) -> Economics:
-        if self.month is not None:
-            self._snapshot(self.month)
+        if self.last_month is not None:  # the last month's tiers: as the run leaves them, after its closing catch-up
+            members = self.engine.members.values()
+            self.members_by_month[self.last_month] = len(self.engine.members)
+            self.tiers_by_month[self.last_month] = Counter(self.program.tier_name(m.tier) for m in members)
         status = dict(self.status)
         if after:
             status["after_as_of"] = after
@@ -287,7 +321,7 @@ class _Watcher:
                    (("earn", self.program.earn), ("bonus", self.program.bonuses), ("cap", self.program.caps))
                    for rule in rules}
         rules = tuple(sorted((RulePoints(label, *sources.get(label, ("earn", "")), points, self.rule_entries[label])
-                              for label, points in self.rules.items()), key=lambda r: -r.points))
+                              for label, points in self.rules.items()), key=lambda r: (-r.points, r.label)))
         close_ones = near_next_tier(self.program, members, end) if end is not None else []
         counts: Counter[str] = Counter(n.next_tier for n in close_ones if n.gap <= n.typical_order)
         settings = self.program.settings
@@ -299,20 +333,22 @@ class _Watcher:
             earned=totals["earn"], reversed=totals["reverse"], redeemed=totals["redeem"], expired=totals["expire"],
             outstanding=sum(m.balance for m in members if m.balance > 0),
             debt=-sum(m.balance for m in members if m.balance < 0), months=months, rules=rules,
-            rewards=dict(self.rewards.most_common()), rejections=dict(self.rejections.most_common()),
+            rewards=_most_first(self.rewards), rejections=_most_first(self.rejections),
             tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
-            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(self.problems),
+            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(outcome for _, outcome in sorted(self.problems, key=lambda problem: problem[0])),
             details=self._details() if self.details else {},
         )
 
     def _months(self) -> tuple[Month, ...]:
         outstanding = 0
         months = []
-        for label in sorted(set(self.flows) | set(self.snapshots)):
+        counted = self.members_by_month.keys() | self.tiers_by_month.keys()
+        for label in sorted(self.flows.keys() | counted):
             flow = self.flows.get(label, Counter())
             outstanding += flow["earn"] - flow["reverse"] - flow["redeem"] - flow["expire"]
-            if label in self.snapshots:
-                members, tiers = self.snapshots[label]
+            if label in counted:
+                by_tier = self.tiers_by_month.get(label, Counter())
+                members, tiers = self.members_by_month[label], {t.name: by_tier[t.name] for t in self.program.tiers}
             else:  # a month with entries but no events of its own (expiry caught up later)
                 members, tiers = (months[-1].members, months[-1].tiers) if months else (0, {})
             months.append(Month(label, self.revenue.get(label, 0), flow["purchases"], flow["earn"] - flow["reverse"],
@@ -323,6 +359,11 @@ class _Watcher:
         return {m.id: MemberDetail(m.balance, self.program.tier_name(m.tier), m.earned, m.redeemed, m.expired,
                                    m.reversed, dict(self.member_rules.get(m.id, {})), self.tier_why.get(m.id))
                 for m in self.engine.members.values()}
+
+
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    """Counts from the largest down, equal ones by name: the same whatever order the events ran in."""
+    return dict(sorted(counts.items(), key=lambda count: (-count[1], count[0])))
 
 
 def rule_parts(entry: Entry) -> list[tuple[str, int]]:

@@ -195,6 +195,9 @@ class Program:
     # `ladder(e, m)`: the rank of the highest tier whose condition holds (0, the base, when none does); raises
     # runtime.TierConditionError naming the tier whose condition could not be evaluated
     ladder: Callable[[Any, Any], int]
+    # the plugins whose code runs while events are processed: functions conditions call, reward types redeemed,
+    # partner offers claimed (perks only name theirs; sinks deliver them later)
+    plugins: frozenset[str]
 
     def tier_name(self, rank: int | None) -> str | None:
         return None if rank is None or not self.tiers else self.tiers[rank].name

@@ -1,7 +1,8 @@
 """Running a program over a history of events, and the figures that come out.
 
 A simulation sorts events by time (stably, so equal times keep file order), feeds
-them to a fresh engine, closes the run at `as_of`, and sums up. It keeps the
+them to a fresh engine one member's history after another (rules_engine/grouping.py:
+the same figures as time order, sooner), closes the run at `as_of`, and sums up. It keeps the
 outcomes only of the members it is asked to follow, so a million-event run stays
 small in memory, and runs with the cyclic garbage collector paused
 (rules_engine/collector.py).
@@ -9,6 +10,7 @@ small in memory, and runs with the cyclic garbage collector paused
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,7 @@ from typing import Any, Iterable
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Engine
 from rules_engine.events import Event
+from rules_engine.grouping import Arrivals, histories, independent
 from rules_engine.ledger import Outcome
 from rules_engine.program import Program
 
@@ -73,30 +76,47 @@ def timeline(events: Iterable[Event], as_of: datetime | None) -> tuple[list[Even
 def _run(program: Program, ordered: list[Event], end: datetime | None, follow: set[str], engine: Engine) -> Report:
     followed: dict[str, list[Outcome]] = {member: [] for member in follow}
     status: Counter[str] = Counter()
-    problems: list[Outcome] = []
-    for event in ordered:
-        if end is not None and event.at > end:
-            status["after_as_of"] += 1
-            continue
-        outcome = engine.process(event)
-        status[outcome.status] += 1
-        if outcome.status in ("invalid", "conflict", "failed"):
-            problems.append(outcome)
-        _follow(outcome, followed)
+    problems: list[tuple[int, Outcome]] = []
+    runnable = due(ordered, end)
+    arrivals = Arrivals(engine)
+    members, process = engine.members, engine.process
+    for history in histories(runnable, independent((program,))):
+        for position in history:
+            outcome = process(runnable[position])
+            status[outcome.status] += 1
+            if outcome.status in ("invalid", "conflict", "failed"):
+                problems.append((position, outcome))
+            if len(members) != arrivals.known:
+                arrivals.note(position)
+            _follow(outcome, followed)
+    arrivals.restore()
+    if len(runnable) < len(ordered):
+        status["after_as_of"] = len(ordered) - len(runnable)
     if end is not None:
         for outcome in engine.finish(end):
             _follow(outcome, followed)
-    members = tuple(
+    figures = tuple(
         MemberFigures(m.id, m.balance, program.tier_name(m.tier), m.earned, m.redeemed, m.expired, m.reversed,
                       m.spend_total)
         for m in engine.members.values()
     )
     tiers = {tier.name: 0 for tier in program.tiers}
-    for member in members:
+    for member in figures:
         if member.tier is not None:
             tiers[member.tier] += 1
-    return Report(end.astimezone(program.settings.tz) if end else None, len(ordered), dict(status), members, tiers, program.settings.point_value,
-                  tuple(problems), {k: tuple(v) for k, v in followed.items()})
+    problems.sort(key=lambda problem: problem[0])  # in time order, as the events came
+    return Report(end.astimezone(program.settings.tz) if end else None, len(ordered), dict(status), figures, tiers,
+                  program.settings.point_value, tuple(outcome for _, outcome in problems),
+                  {k: tuple(v) for k, v in followed.items()})
+
+
+def due(ordered: list[Event], end: datetime | None) -> list[Event]:
+    """The events of a timeline that a run ending at `end` runs: those up to it."""
+    return ordered if end is None else ordered[: bisect_right(ordered, end, key=_at)]
+
+
+def _at(event: Event) -> datetime:
+    return event.at
 
 
 def _follow(outcome: Outcome, followed: dict[str, list[Outcome]]) -> None:

@@ -90,6 +90,7 @@ class _Compiler:
         self.settings = checked.settings
         self.windows = tuple(sorted(checked.windows))
         self.lines = lines_of(rulebook.source)
+        self.functions: set[str] = set()  # the plugins of the functions conditions call
 
     def program(self) -> Program:
         st = self.rulebook.statements
@@ -110,18 +111,20 @@ class _Compiler:
             caps=tuple(CapRule(self._source(s), int(s.points.value), self._duration(s.window))
                        for s in st if isinstance(s, ast.Cap)),
             expiry=expiry,
-            rewards={s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
+            rewards=(rewards := {s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
                                       self.registry.reward_types[s.gives.name], self.checked.params[id(s.gives)],
                                       self._condition(s.when, s), *self._limits(s.limits))
-                     for s in st if isinstance(s, ast.Reward)},
+                     for s in st if isinstance(s, ast.Reward)}),
             perks=tuple(PerkRule(self._source(s), tier_rank[s.tier], self.registry.reward_types[s.gives.name],
                                  self.checked.params[id(s.gives)]) for s in st if isinstance(s, ast.Perk)),
-            offers={s.ref.value: OfferRule(self._source(s), self.registry.offers[s.ref.value],
+            offers=(offers := {s.ref.value: OfferRule(self._source(s), self.registry.offers[s.ref.value],
                                            int(s.cost.value) if s.cost else 0, self._condition(s.when, s))
-                    for s in st if isinstance(s, ast.Offer)},
+                    for s in st if isinstance(s, ast.Offer)}),
             windows=self.windows,
             earning=self._earning(earn, bonuses),
             ladder=self._ladder(tier_defs),
+            plugins=frozenset(self.functions) | {rule.kind.plugin for rule in rewards.values()}
+            | {rule.offer.plugin for rule in offers.values()},
         )
 
     # --- statements --------------------------------------------------------------------
@@ -226,7 +229,8 @@ class _Compiler:
     def _expr(self, expr: ast.Expr | None, constants: dict[str, Any]) -> py.expr | None:
         if expr is None:
             return None
-        return _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants).expr(expr)
+        return _ExprCompiler(self.checked, self.settings.currency, self.windows, self.registry, constants,
+                             self.functions).expr(expr)
 
     def _condition(self, expr: ast.Expr | None, st: ast.Statement) -> Condition | None:
         if expr is None:
@@ -263,12 +267,13 @@ class _ExprCompiler:
     """Translates one checked expression; constants that Python literals cannot hold go in `constants`."""
 
     def __init__(self, checked: Checked, currency: str, windows: tuple[int, ...], registry: Registry,
-                 constants: dict[str, Any]) -> None:
+                 constants: dict[str, Any], plugins: set[str]) -> None:
         self.checked = checked
         self.currency = currency
         self.windows = windows
         self.registry = registry
         self.constants = constants
+        self.plugins = plugins
 
     def const(self, value: Any) -> py.expr:
         if isinstance(value, (int, str, bool)) or value is None:
@@ -293,7 +298,9 @@ class _ExprCompiler:
             return self.name(self.checked.names[id(node)])
         if isinstance(node, ast.Call):
             helper = f"_fn_{node.name}"
-            self.constants[helper] = runtime.guarded(self.registry.functions[node.name])
+            function = self.registry.functions[node.name]
+            self.constants[helper] = runtime.guarded(function)
+            self.plugins.add(function.plugin)
             return _call(helper, *(self.expr(a.value) for a in node.args))
         if isinstance(node, ast.Not):
             return py.UnaryOp(op=py.Not(), operand=self.expr(node.operand))
