@@ -1,7 +1,6 @@
 """A what-if: the same events under rulebook A and rulebook B, and who comes out differently and why.
 
-Both engines see every event in one pass (`economics.run`), so the events are
-read once. A member's "why" is told in rule terms: which rules gave them more or
+Both engines run over the same events, read once (`economics.run`). A member's "why" is told in rule terms: which rules gave them more or
 fewer points under B, and the reason the engine gave for their last tier change.
 """
 
@@ -12,7 +11,7 @@ from datetime import datetime
 from typing import Iterable
 
 from rules_engine.economics import Economics, MemberDetail, run
-from rules_engine.events import Event
+from rules_engine.events import Amount, Event
 from rules_engine.program import Program, Source
 
 
@@ -45,6 +44,24 @@ class Comparison:
     rule_changes: tuple[RuleChange, ...]
     members: tuple[MemberChange, ...]  # the biggest changes first
     tier_moves: dict[tuple[str | None, str | None], int]  # (tier in A, tier in B) → members, for those who moved
+
+    @property
+    def figures(self) -> list[tuple[str, Amount, Amount]]:
+        """The economics of A and B, row by row: what the terminal table and the HTML page both set side by side."""
+        a, b = self.a, self.b
+        rows: list[tuple[str, Amount, Amount]] = [
+            ("revenue", a.revenue, b.revenue), ("points earned", a.earned, b.earned),
+            ("taken back by refunds", a.reversed, b.reversed), ("points issued (net)", a.issued, b.issued),
+            ("redeemed", a.redeemed, b.redeemed), ("expired (breakage)", a.expired, b.expired),
+            ("outstanding", a.outstanding, b.outstanding),
+            (f"liability ({a.currency})", a.liability, b.liability), (f"program cost ({a.currency})", a.cost, b.cost),
+            ("redemptions refused", a.status.get("rejected", 0), b.status.get("rejected", 0))]
+        rows += [(f"  refused: {why}", a.rejections.get(why, 0), b.rejections.get(why, 0))
+                 for why in dict.fromkeys([*a.rejections, *b.rejections])]
+        rows += [(f"redeemed: {reward}", a.rewards.get(reward, 0), b.rewards.get(reward, 0))
+                 for reward in dict.fromkeys([*a.rewards, *b.rewards])]
+        rows += [(f"members in {t}", a.tiers.get(t, 0), b.tiers.get(t, 0)) for t in dict.fromkeys([*a.tiers, *b.tiers])]
+        return rows
 
 
 def compare(a: Program, b: Program, events: Iterable[Event], as_of: datetime | None = None,

@@ -41,7 +41,7 @@ from rules_engine.grouping import Arrivals, histories, independent
 from rules_engine.ledger import Entry, Outcome
 from rules_engine.member import Member
 from rules_engine.program import Program
-from rules_engine.simulation import due, timeline
+from rules_engine.simulation import due, in_time_order, timeline
 
 
 _PROBLEMS = ("invalid", "conflict", "failed")
@@ -196,18 +196,18 @@ class _Watcher:
         self.rule_entries: Counter[str] = Counter()
         self.rewards: Counter[str] = Counter()
         self.rejections: Counter[str] = Counter()
-        self.problems: list[tuple[int, Outcome]] = []
-        self.position = 0  # of the event being observed, to list problems in time order
+        self.problems: list[Outcome] = []
+        self.ordered: list[Event] = []  # the events run, in time order, to list problems in that order
         self.details = details
         self.member_rules: dict[str, Counter[str]] = {}
         self.tier_why: dict[str, str] = {}
 
-    def run(self, events: list[Event], order: list[list[int]]) -> None:
+    def run(self, events: list[Event], order: list[list[Event]]) -> None:
         """Every event, history by history (rules_engine/grouping.py), with the tiers at each month's end.
 
         A month's tiers are counted as the first event of the next month finds them (the catch-up
         it starts with), for every member enrolled by then: in each history, before the first of
-        its events at or after that point, and at its end for the points after its last event.
+        its events from that instant on, and at its end for the months after its last event.
         """
         ends = self._month_ends(events)
         engine = self.engine
@@ -216,34 +216,33 @@ class _Watcher:
         for history in order:
             enrolled: list[Member] = []
             next_end = 0
-            for position in history:
-                while next_end < len(ends) and ends[next_end][0] <= position:
+            for event in history:
+                while next_end < len(ends) and ends[next_end][0] <= event.at:
                     self._count_tiers(ends[next_end], enrolled)
                     next_end += 1
-                self.position = position
-                self.observe(process(events[position]), counted=True)
+                self.observe(process(event), counted=True)
                 if len(members) != arrivals.known:
-                    enrolled += (members[member] for member in arrivals.note(position))
+                    enrolled += (members[member] for member in arrivals.note(event))
             for month_end in ends[next_end:]:
                 self._count_tiers(month_end, enrolled)
-        arrivals.restore()
-        self.position = len(events)
+        arrivals.restore(events)
+        self.ordered = events
         if events:
             self.last_month = self._label(events[-1].at)
 
-    def _month_ends(self, events: list[Event]) -> list[tuple[int, str, datetime]]:
-        """Where each month with events ends: the position of the next month's first event, the month, and
-        the instant the next month starts."""
+    def _month_ends(self, events: list[Event]) -> list[tuple[datetime, str, datetime]]:
+        """Where each month with events ends: the time of the next month's first event, the month, and the
+        instant the next month starts. Events at that time or later belong to the next month."""
         ends, month = [], None
-        for position, event in enumerate(events):
+        for event in events:
             label = self._label(event.at)
             if label != month:
                 if month is not None:
-                    ends.append((position, month, self._start(label)))
+                    ends.append((event.at, month, self._start(label)))
                 month = label
         return ends
 
-    def _count_tiers(self, month_end: tuple[int, str, datetime], members: list[Member]) -> None:
+    def _count_tiers(self, month_end: tuple[datetime, str, datetime], members: list[Member]) -> None:
         _, month, at = month_end
         self.members_by_month[month] += len(members)
         tiers = self.tiers_by_month.setdefault(month, Counter())
@@ -256,7 +255,7 @@ class _Watcher:
         if counted:
             self.status[outcome.status] += 1
         if outcome.status in _PROBLEMS:
-            self.problems.append((self.position, outcome))
+            self.problems.append(outcome)
         elif outcome.status == "rejected":
             self.rejections[(outcome.reason or "").split(":", 1)[0]] += 1
         for entry in outcome.entries:
@@ -335,7 +334,7 @@ class _Watcher:
             debt=-sum(m.balance for m in members if m.balance < 0), months=months, rules=rules,
             rewards=_most_first(self.rewards), rejections=_most_first(self.rejections),
             tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
-            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(outcome for _, outcome in sorted(self.problems, key=lambda problem: problem[0])),
+            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=in_time_order(self.problems, self.ordered),
             details=self._details() if self.details else {},
         )
 

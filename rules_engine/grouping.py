@@ -26,7 +26,7 @@ which members enrolled, which reports list them in.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from rules_engine.engine import Engine
 from rules_engine.events import Event
@@ -40,14 +40,14 @@ def independent(programs: Iterable[Program]) -> bool:
     return all(plugin.startswith(BUILTIN) for program in programs for plugin in program.plugins)
 
 
-def histories(events: Sequence[Event], apart: bool) -> list[list[int]]:
-    """The positions of `events` (in time order), grouped into histories that run one after another.
+def histories(events: list[Event], apart: bool) -> list[list[Event]]:
+    """`events` (in time order) grouped into histories that run one after another.
 
     Each history is in time order; histories come in the order of their first event. With `apart`
-    false, or when every member touches every other, there is one history: time order itself.
+    false there is one history: time order itself.
     """
     if not apart:
-        return [list(range(len(events)))]
+        return [events]
     joined = _Joined()
     owner: dict[str, str] = {}
     for event in events:
@@ -57,19 +57,29 @@ def histories(events: Sequence[Event], apart: bool) -> list[list[int]]:
         if event.type == "signup" and (referrer := event.attrs.get("referred_by")) is not None:
             joined.join(event.member, str(referrer))
     del owner
-    groups: dict[str, list[int]] = {}
-    if not joined.parent:  # no two members touch: a history per member
-        for position, event in enumerate(events):
-            history = groups.get(event.member)
-            if history is None:
-                groups[event.member] = [position]
-            else:
-                history.append(position)
-        return list(groups.values())
-    find = joined.find
-    for position, event in enumerate(events):
-        groups.setdefault(find(event.member), []).append(position)
+    groups: dict[str, list[Event]] = {}
+    find = joined.find if joined.parent else str  # no two members touch: a history per member
+    for event in events:
+        key = find(event.member)
+        history = groups.get(key)
+        if history is None:
+            groups[key] = [event]
+        else:
+            history.append(event)
     return list(groups.values())
+
+
+def positions(wanted: Iterable[Event], events: list[Event]) -> dict[int, int]:
+    """Where some events stand in `events` (time order), by `id()`: to put back in time order what a run met
+    history by history. An event object given twice stands where it first comes."""
+    ids = {id(event) for event in wanted}
+    found: dict[int, int] = {}
+    if not ids:
+        return found
+    for position, event in enumerate(events):
+        if id(event) in ids and id(event) not in found:
+            found[id(event)] = position
+    return found
 
 
 class _Joined:
@@ -94,7 +104,7 @@ class _Joined:
 
 
 class Arrivals:
-    """When each member of an engine enrolled, as positions in time order, to restore that order at the end.
+    """The members an engine enrolled and the event that enrolled each, to list them in time order at the end.
 
     A member enrols at their first event, or at the purchase whose referral pays them first.
     Call `note` after each event that enrolled someone (the engine holds more members than
@@ -103,18 +113,20 @@ class Arrivals:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.known = len(engine.members)
-        self._when: list[tuple[int, str]] = [(-1, member) for member in engine.members]  # enrolled before the run
+        self.known = len(engine.members)  # those enrolled before the run stay first, as they are
+        self._by: list[tuple[Event, str]] = []
 
-    def note(self, position: int) -> list[str]:
-        """The members the event at `position` enrolled, in the order it enrolled them."""
+    def note(self, event: Event) -> list[str]:
+        """The members `event` enrolled, in the order it enrolled them."""
         members = self.engine.members
         new = list(islice(reversed(members), len(members) - self.known))[::-1]
         self.known = len(members)
-        self._when.extend((position, member) for member in new)
+        self._by.extend((event, member) for member in new)
         return new
 
-    def restore(self) -> None:
+    def restore(self, events: list[Event]) -> None:
         members = self.engine.members
-        self._when.sort(key=lambda arrival: arrival[0])  # stable: one event's arrivals keep their order
-        self.engine.members = {member: members[member] for _, member in self._when}
+        before = list(islice(members, len(members) - len(self._by)))
+        where = positions((event for event, _ in self._by), events)
+        self._by.sort(key=lambda arrival: where[id(arrival[0])])  # stable: one event's arrivals keep their order
+        self.engine.members = {member: members[member] for member in [*before, *(m for _, m in self._by)]}

@@ -44,7 +44,7 @@ def comparison_page(c: Comparison, name_a: str, name_b: str) -> str:
     body = [f"<h1>{_isolated(a.program)}: {escape(name_a)} (A) against {escape(name_b)} (B)</h1>",
             f"<p>Same {a.events:,} events, simulated up to {escape(a.when)}.</p>",
             "<h2>What changed in the rules</h2>", _rule_changes(c),
-            "<h2>Economics side by side</h2>", _side_by_side(a, b),
+            "<h2>Economics side by side</h2>", _side_by_side(c),
             "<h2>Outstanding liability per month</h2>",
             _legend((f"A: {name_a}", _A), (f"B: {name_b}", _B)),
             _liability(a, b),
@@ -138,18 +138,13 @@ def _liability(a: Economics, b: Economics) -> str:
     return _lines(months, series, (_A, _B)) + _table(["month", f"A ({a.currency})", f"B ({b.currency})"], rows)
 
 
-def _side_by_side(a: Economics, b: Economics) -> str:
-    figures = [("revenue", a.revenue, b.revenue), ("points issued", a.issued, b.issued),
-               ("redeemed", a.redeemed, b.redeemed), ("expired (breakage)", a.expired, b.expired),
-               ("outstanding points", a.outstanding, b.outstanding),
-               (f"liability ({a.currency})", a.liability, b.liability),
-               (f"program cost ({a.currency})", a.cost, b.cost)]
-    rows = [[name, f"{x:,.0f}", f"{y:,.0f}", _signed(y - x)] for name, x, y in figures]
+def _side_by_side(c: Comparison) -> str:
+    a, b = c.a, c.b
+    rows = [[name.strip(), f"{x:,.0f}", f"{y:,.0f}", _signed(y - x)] for name, x, y in c.figures]
     rows.append(["cost / revenue", f"{a.cost_share:.2%}", f"{b.cost_share:.2%}",
                  f"{(b.cost_share - a.cost_share) * 100:+.2f} pt".replace("-", "−")])
-    for tier in dict.fromkeys([*a.tiers, *b.tiers]):
-        x, y = a.tiers.get(tier, 0), b.tiers.get(tier, 0)
-        rows.append([f"members in {tier}", f"{x:,}", f"{y:,}", _signed(y - x)])
+    rows.append(["breakage / issued", f"{a.breakage_share:.1%}", f"{b.breakage_share:.1%}",
+                 f"{(b.breakage_share - a.breakage_share) * 100:+.1f} pt".replace("-", "−")])
     return _table(["", "A", "B", "B − A"], rows)
 
 

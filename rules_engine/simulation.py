@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Engine
 from rules_engine.events import Event
-from rules_engine.grouping import Arrivals, histories, independent
+from rules_engine.grouping import Arrivals, histories, independent, positions
 from rules_engine.ledger import Outcome
 from rules_engine.program import Program
 
@@ -76,20 +76,20 @@ def timeline(events: Iterable[Event], as_of: datetime | None) -> tuple[list[Even
 def _run(program: Program, ordered: list[Event], end: datetime | None, follow: set[str], engine: Engine) -> Report:
     followed: dict[str, list[Outcome]] = {member: [] for member in follow}
     status: Counter[str] = Counter()
-    problems: list[tuple[int, Outcome]] = []
+    problems: list[Outcome] = []
     runnable = due(ordered, end)
     arrivals = Arrivals(engine)
     members, process = engine.members, engine.process
     for history in histories(runnable, independent((program,))):
-        for position in history:
-            outcome = process(runnable[position])
+        for event in history:
+            outcome = process(event)
             status[outcome.status] += 1
             if outcome.status in ("invalid", "conflict", "failed"):
-                problems.append((position, outcome))
+                problems.append(outcome)
             if len(members) != arrivals.known:
-                arrivals.note(position)
+                arrivals.note(event)
             _follow(outcome, followed)
-    arrivals.restore()
+    arrivals.restore(runnable)
     if len(runnable) < len(ordered):
         status["after_as_of"] = len(ordered) - len(runnable)
     if end is not None:
@@ -104,10 +104,15 @@ def _run(program: Program, ordered: list[Event], end: datetime | None, follow: s
     for member in figures:
         if member.tier is not None:
             tiers[member.tier] += 1
-    problems.sort(key=lambda problem: problem[0])  # in time order, as the events came
     return Report(end.astimezone(program.settings.tz) if end else None, len(ordered), dict(status), figures, tiers,
-                  program.settings.point_value, tuple(outcome for _, outcome in problems),
+                  program.settings.point_value, in_time_order(problems, runnable),
                   {k: tuple(v) for k, v in followed.items()})
+
+
+def in_time_order(outcomes: list[Outcome], events: list[Event]) -> tuple[Outcome, ...]:
+    """Outcomes met history by history, in the order their events come in `events`."""
+    where = positions((outcome.event for outcome in outcomes), events)
+    return tuple(sorted(outcomes, key=lambda outcome: where.get(id(outcome.event), len(events))))
 
 
 def due(ordered: list[Event], end: datetime | None) -> list[Event]:

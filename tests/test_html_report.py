@@ -146,3 +146,18 @@ def test_json_with_html_or_compare_is_refused(tmp_path):
                                        "--html", str(tmp_path / "r.html")])
     assert result.exit_code == 2
     assert "--format json prints the plain simulation" in result.output
+
+
+def test_the_comparison_page_sets_the_same_figures_side_by_side_as_the_terminal(tmp_path):
+    other = tmp_path / "b.rules"
+    other.write_text(RETAIL.read_text(encoding="utf-8").replace("points expire after 12 months",
+                                                                "points expire after 6 months"), encoding="utf-8")
+    out = tmp_path / "compare.html"
+    result = CliRunner().invoke(main, ["simulate", str(RETAIL), str(SAMPLE), "--compare", str(other),
+                                       "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    page = outline(out.read_text(encoding="utf-8")).text
+    for row in ("refused: insufficient_points", "redeemed: coupon_50k", "points earned", "taken back by refunds",
+                "breakage / issued"):
+        assert row in page, row
+        assert row in result.output, row

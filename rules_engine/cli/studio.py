@@ -169,17 +169,7 @@ def comparison_table(c: Comparison, name_a: str, name_b: str) -> str:
             lines.append(f"    {r.label}:  A: {r.before or '(none)'}")
             lines.append(f"    {'':{len(r.label)}}   B: {r.after or '(none)'}")
         lines.append("")
-    rows: list[tuple[str, Any, Any]] = [
-        ("revenue", a.revenue, b.revenue), ("points earned", a.earned, b.earned),
-        ("taken back by refunds", a.reversed, b.reversed), ("points issued (net)", a.issued, b.issued),
-        ("redeemed", a.redeemed, b.redeemed), ("expired", a.expired, b.expired), ("outstanding", a.outstanding, b.outstanding),
-        (f"liability ({a.currency})", a.liability, b.liability), (f"cost ({a.currency})", a.cost, b.cost),
-        ("redemptions refused", a.status.get("rejected", 0), b.status.get("rejected", 0))]
-    rows += [(f"  refused: {why}", a.rejections.get(why, 0), b.rejections.get(why, 0))
-             for why in dict.fromkeys([*a.rejections, *b.rejections])]
-    rows += [(f"redeemed: {reward}", a.rewards.get(reward, 0), b.rewards.get(reward, 0))
-             for reward in dict.fromkeys([*a.rewards, *b.rewards])]
-    rows += [(f"members in {t}", a.tiers.get(t, 0), b.tiers.get(t, 0)) for t in dict.fromkeys([*a.tiers, *b.tiers])]
+    rows = c.figures
     lines.append(f"  {'':<32}{'A':>18}{'B':>18}{'B − A':>16}")
     lines += [f"  {name:<32}{x:>18,.0f}{y:>18,.0f}{y - x:>+16,.0f}" for name, x, y in rows]
     lines.append(f"  {'cost / revenue':<32}{a.cost_share:>18.2%}{b.cost_share:>18.2%}"
