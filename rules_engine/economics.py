@@ -30,7 +30,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from rules_engine.calendars import format_date, resolve_date
@@ -38,7 +38,7 @@ from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
 from rules_engine.grouping import Arrivals, histories, independent
-from rules_engine.ledger import Entry, Outcome
+from rules_engine.ledger import Entry, Outcome, Template
 from rules_engine.member import Member
 from rules_engine.program import Program
 from rules_engine.simulation import due, in_time_order, timeline
@@ -189,7 +189,7 @@ class _Watcher:
         self.flows: dict[str, Counter[str]] = {}
         self.revenue: dict[str, Amount] = {}
         self.members_by_month: Counter[str] = Counter()
-        self.tiers_by_month: dict[str, Counter[str]] = {}
+        self.tiers_by_month: dict[str, Counter[int | None]] = {}  # members by tier rank at each month's end
         self.last_month: str | None = None
         self.labels: dict[date, str] = {}
         self.rules: Counter[str] = Counter()
@@ -210,6 +210,7 @@ class _Watcher:
         its events from that instant on, and at its end for the months after its last event.
         """
         ends = self._month_ends(events)
+        self.tiers_by_month.update((month, Counter()) for _, month, _ in ends)  # tier ranks, named at the close
         engine = self.engine
         arrivals = Arrivals(engine)
         process, members = engine.process, engine.members
@@ -245,10 +246,9 @@ class _Watcher:
     def _count_tiers(self, month_end: tuple[datetime, str, datetime], members: list[Member]) -> None:
         _, month, at = month_end
         self.members_by_month[month] += len(members)
-        tiers = self.tiers_by_month.setdefault(month, Counter())
-        tier_at, name = self.engine.tier_at, self.program.tier_name
+        tiers, tier_at = self.tiers_by_month[month], self.engine.tier_at
         for member in members:
-            tiers[name(tier_at(member, at))] += 1
+            tiers[tier_at(member, at)] += 1
 
     def observe(self, outcome: Outcome, counted: bool) -> None:
         event = outcome.event
@@ -258,15 +258,14 @@ class _Watcher:
             self.problems.append(outcome)
         elif outcome.status == "rejected":
             self.rejections[(outcome.reason or "").split(":", 1)[0]] += 1
-        for entry in outcome.entries:
-            self._entry(entry)
+        month = self._label(event.at)
+        for entry in outcome.entries:  # the event's own entries are of its month; expiries it caught up, of theirs
+            self._entry(entry, month if entry.at == event.at else self._label(entry.at))
         if outcome.applied:
             if event.type == "purchase":
-                month = self._label(event.at)
                 self.revenue[month] = self.revenue.get(month, 0) + (outcome.amount or 0)
-                self.flows.setdefault(month, Counter())["purchases"] += 1
+                self._flows(month)["purchases"] += 1
             elif event.type == "refund":
-                month = self._label(event.at)
                 self.revenue[month] = self.revenue.get(month, 0) - (outcome.amount or 0)
             elif event.type in ("redeem", "claim"):
                 self.rewards[event.reward or event.offer or "?"] += 1
@@ -276,9 +275,8 @@ class _Watcher:
         for derived in outcome.derived:
             self.observe(derived, counted=False)
 
-    def _entry(self, entry: Entry) -> None:
-        flows = self.flows.setdefault(self._label(entry.at), Counter())
-        flows[entry.kind] += abs(entry.points)
+    def _entry(self, entry: Entry, month: str) -> None:
+        self._flows(month)[entry.kind] += abs(entry.points)
         if entry.kind != "earn":
             return
         parts = rule_parts(entry)
@@ -286,9 +284,17 @@ class _Watcher:
             self.rules[label] += points
             self.rule_entries[label] += 1
         if self.details:
-            mine = self.member_rules.setdefault(entry.member, Counter())
+            mine = self.member_rules.get(entry.member)
+            if mine is None:
+                mine = self.member_rules[entry.member] = Counter()
             for label, points in parts:
                 mine[label] += points
+
+    def _flows(self, month: str) -> Counter[str]:
+        flows = self.flows.get(month)
+        if flows is None:
+            flows = self.flows[month] = Counter()
+        return flows
 
     def _label(self, at: datetime) -> str:
         day = at.astimezone(self.tz).date()
@@ -307,7 +313,7 @@ class _Watcher:
         if self.last_month is not None:  # the last month's tiers: as the run leaves them, after its closing catch-up
             members = self.engine.members.values()
             self.members_by_month[self.last_month] = len(self.engine.members)
-            self.tiers_by_month[self.last_month] = Counter(self.program.tier_name(m.tier) for m in members)
+            self.tiers_by_month[self.last_month] = Counter(m.tier for m in members)
         status = dict(self.status)
         if after:
             status["after_as_of"] = after
@@ -346,8 +352,8 @@ class _Watcher:
             flow = self.flows.get(label, Counter())
             outstanding += flow["earn"] - flow["reverse"] - flow["redeem"] - flow["expire"]
             if label in counted:
-                by_tier = self.tiers_by_month.get(label, Counter())
-                members, tiers = self.members_by_month[label], {t.name: by_tier[t.name] for t in self.program.tiers}
+                by_rank = self.tiers_by_month.get(label, Counter())
+                members, tiers = self.members_by_month[label], {t.name: by_rank[t.rank] for t in self.program.tiers}
             else:  # a month with entries but no events of its own (expiry caught up later)
                 members, tiers = (months[-1].members, months[-1].tiers) if months else (0, {})
             months.append(Month(label, self.revenue.get(label, 0), flow["purchases"], flow["earn"] - flow["reverse"],
@@ -367,33 +373,42 @@ def _most_first(counts: Counter[str]) -> dict[str, int]:
 
 def rule_parts(entry: Entry) -> list[tuple[str, int]]:
     """An earn entry's points split by the rules that made them; the parts add up to the entry's points."""
-    base: list[tuple[str, int]] = []
-    bonuses: list[tuple[str, Fraction]] = []
+    parts: list[tuple[str, int]] = []
+    bonuses: list[Template] = []
     cap: str | None = None
-    for template, *figures in entry.reasons:
+    for reason in entry.reasons:
+        template = reason[0]
         part = getattr(template, "part", None)
         if part == "earn":
-            base.append((template.rule, figures[0]))
+            parts.append((template.rule, reason[1]))
         elif part == "bonus":
-            bonuses.append((template.rule, template.factor))
+            bonuses.append(template)
         elif part == "cap":
             cap = template.rule
-    if not base:
+    if not parts:
         return [(entry.rule, entry.points)]
-    before = sum(points for _, points in base)
-    boosted = math.floor(before * math.prod(f for _, f in bonuses)) if bonuses else before
-    parts = list(base)
-    uplift = boosted - before
-    weights = [math.log(f) for _, f in bonuses]
-    given = 0
-    for k, (label, _) in enumerate(bonuses):
-        share = uplift - given if k == len(bonuses) - 1 else round(uplift * weights[k] / sum(weights)) if sum(weights) else 0
-        given += share
-        parts.append((label, share))
+    before = sum(points for _, points in parts)
+    uplift = 0
+    if bonuses:
+        num, den, weights = _factors(tuple(bonuses))
+        uplift = before * num // den - before  # floor(before × the product of the factors)
+        given, last, whole = 0, len(bonuses) - 1, sum(weights)
+        for k, bonus in enumerate(bonuses):
+            share = uplift - given if k == last else round(uplift * weights[k] / whole) if whole else 0
+            given += share
+            parts.append((bonus.rule, share))
     rest = entry.points - before - uplift
     if rest:
         parts.append((cap or entry.rule, rest))
     return [(label, points) for label, points in parts if points]
+
+
+@lru_cache(maxsize=256)
+def _factors(bonuses: tuple[Template, ...]) -> tuple[int, int, tuple[float, ...]]:
+    """The product of some bonuses' factors as a fraction, and each factor's share of it (its logarithm):
+    a run meets the same few combinations of bonuses again and again."""
+    product = math.prod(bonus.factor for bonus in bonuses)
+    return product.numerator, product.denominator, tuple(math.log(bonus.factor) for bonus in bonuses)
 
 
 def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime) -> list[NearMember]:

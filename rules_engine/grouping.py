@@ -49,21 +49,27 @@ def histories(events: list[Event], apart: bool) -> list[list[Event]]:
     if not apart:
         return [events]
     joined = _Joined()
-    owner: dict[str, str] = {}
-    for event in events:
-        first = owner.setdefault(event.id, event.member)
-        if first != event.member:
-            joined.join(first, event.member)
-        if event.type == "signup" and (referrer := event.attrs.get("referred_by")) is not None:
+    ids = [event.id for event in events]
+    if len(set(ids)) < len(ids):  # some id comes more than once: from one member, or from two
+        owner: dict[str, str] = {}
+        for event in events:
+            first = owner.setdefault(event.id, event.member)
+            if first != event.member:
+                joined.join(first, event.member)
+    del ids
+    for event in [event for event in events if event.type == "signup"]:
+        if (referrer := event.attrs.get("referred_by")) is not None:
             joined.join(event.member, str(referrer))
-    del owner
     groups: dict[str, list[Event]] = {}
-    find = joined.find if joined.parent else str  # no two members touch: a history per member
-    for event in events:
-        key = find(event.member)
-        history = groups.get(key)
+    if joined.parent:
+        find = joined.find
+        for event in events:
+            groups.setdefault(find(event.member), []).append(event)
+        return list(groups.values())
+    for event in events:  # no two members touch: a history per member
+        history = groups.get(event.member)
         if history is None:
-            groups[key] = [event]
+            groups[event.member] = [event]
         else:
             history.append(event)
     return list(groups.values())

@@ -88,7 +88,8 @@ def _run(program: Program, ordered: list[Event], end: datetime | None, follow: s
                 problems.append(outcome)
             if len(members) != arrivals.known:
                 arrivals.note(event)
-            _follow(outcome, followed)
+            if followed:
+                _follow(outcome, followed)
     arrivals.restore(runnable)
     if len(runnable) < len(ordered):
         status["after_as_of"] = len(ordered) - len(runnable)

@@ -161,3 +161,10 @@ def test_the_comparison_page_sets_the_same_figures_side_by_side_as_the_terminal(
                 "breakage / issued"):
         assert row in page, row
         assert row in result.output, row
+
+
+def test_explain_gives_each_amount_with_its_currency():
+    result = CliRunner().invoke(main, ["explain", str(RETAIL), str(SAMPLE), "m-0006"])
+    assert result.exit_code == 0, result.output
+    purchases = [line for line in result.output.splitlines() if " purchase " in line]
+    assert purchases and all(line.endswith(" toman)") for line in purchases)

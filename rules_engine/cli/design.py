@@ -159,7 +159,7 @@ def explain(rulebook: str, events: str, member: str, as_of: str | None) -> None:
         event = outcome.event
         title = f"{event.at.astimezone(program.settings.tz):%Y-%m-%d %H:%M} {event.type} {event.id}"
         if event.amount is not None:
-            title += f" ({event.amount:,})"
+            title += f" ({event.amount:,} {program.settings.currency})"
         click.echo(title if outcome.applied else f"{title}: {outcome.status}: {outcome.reason}")
         for entry in outcome.entries:
             balance += entry.points
