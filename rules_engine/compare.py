@@ -69,7 +69,8 @@ def compare(a: Program, b: Program, events: Iterable[Event], as_of: datetime | N
     econ_a, econ_b = run([a, b], events, as_of, details=True)
     ranks = {t.name: t.rank for t in b.tiers} | {t.name: t.rank for t in a.tiers}
     expiry = _squeeze(b.expiry.source.text) if b.expiry else "no expiry"
-    changes = [_member_change(member, econ_a.details.get(member), econ_b.details.get(member), expiry)
+    named = _unlabelled_rules(a) | _unlabelled_rules(b)
+    changes = [_member_change(member, econ_a.details.get(member), econ_b.details.get(member), expiry, named)
                for member in econ_a.details.keys() | econ_b.details.keys()]
     moved = [c for c in changes if c.tier_a != c.tier_b or c.balance_a != c.balance_b]
 
@@ -133,7 +134,14 @@ def _unlabelled(source: Source) -> bool:
     return source.label == f"line {source.line}"
 
 
-def _member_change(member: str, a: MemberDetail | None, b: MemberDetail | None, expiry: str) -> MemberChange:
+def _unlabelled_rules(program: Program) -> dict[str, str]:
+    """How to name in words a rule without a label, which ledger entries name after its line."""
+    return {rule.source.label: f"`{_squeeze(rule.source.text)}` ({rule.source.label})"
+            for rule in (*program.earn, *program.bonuses, *program.caps) if _unlabelled(rule.source)}
+
+
+def _member_change(member: str, a: MemberDetail | None, b: MemberDetail | None, expiry: str,
+                   named: dict[str, str]) -> MemberChange:
     a = a or MemberDetail(0, None, 0, 0, 0, 0, {}, None)
     b = b or MemberDetail(0, None, 0, 0, 0, 0, {}, None)
     reasons = []
@@ -144,7 +152,7 @@ def _member_change(member: str, a: MemberDetail | None, b: MemberDetail | None, 
     # Every figure is signed as it moves the balance from A to B, so that they add up to the change.
     for label, delta in sorted(deltas.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
         if delta:
-            reasons.append(f"{delta:+,} points from {label}")
+            reasons.append(f"{delta:+,} points from {named.get(label, label)}")
     for figure, words in (("expired", f"by expiry (B: {expiry})"), ("redeemed", "spent on rewards"),
                           ("reversed", "taken back by refunds")):
         delta = getattr(b, figure) - getattr(a, figure)

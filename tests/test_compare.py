@@ -109,3 +109,11 @@ def test_points_lost_to_a_shorter_expiry_name_the_expiry_statement(compile_text)
     by_id = {m.id: m for m in result.members}
     assert by_id["a"].balance_b == 0
     assert "-80 points by expiry (B: points expire after 1 months)" in by_id["a"].reasons
+
+
+def test_points_from_a_rule_without_a_label_name_it_by_what_it_says(compile_text):
+    a = A + "cap 60 points per 30 days\n"
+    b = A + "cap 30 points per 30 days\n"
+    result = compare(compile_text(a), compile_text(b), EVENTS)
+    by_id = {m.id: m for m in result.members}
+    assert by_id["a"].reasons == ("-30 points from `cap 30 points per 30 days` (line 11)",)
