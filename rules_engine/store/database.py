@@ -114,6 +114,8 @@ def migrate(engine: Engine) -> None:
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+        if sqlite:  # only now that the file is known to be a store: the mode stays with the file once set
+            connection.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
 
 
 def _must_be_ours(connection: Connection, scripts: ScriptDirectory) -> None:
@@ -189,7 +191,6 @@ def _engine(url: str) -> Engine:
     def _connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")  # the default of most builds, not of all: a commit survives a power cut
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -130,3 +130,19 @@ def test_a_database_error_after_opening_is_a_one_line_message(db_url: str, tmp_p
     assert (result.exit_code, result.stderr) == (
         1, "Error: the store could not be read (database disk image is malformed); nothing was changed. "
            "If it is a SQLite file it may be damaged: restore it from a backup\n")
+
+
+def test_a_sqlite_file_of_another_program_keeps_its_journal_mode(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.db"
+    with sqlite3.connect(shop) as connection:
+        connection.execute("CREATE TABLE customers (name TEXT)")
+    apply(f"sqlite:///{shop}", tmp_path)
+    with sqlite3.connect(shop) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+def test_a_new_store_keeps_its_ledger_in_write_ahead_mode(tmp_path: Path) -> None:
+    store = tmp_path / "new.db"
+    assert apply(f"sqlite:///{store}", tmp_path).exit_code == 0
+    with sqlite3.connect(store) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
