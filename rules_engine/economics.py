@@ -37,11 +37,11 @@ from rules_engine.calendars import format_date, resolve_date
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
-from rules_engine.grouping import Arrivals, histories, independent
+from rules_engine.grouping import Arrivals, histories, in_time_order, independent
 from rules_engine.ledger import Entry, Outcome, Template
 from rules_engine.member import Member
 from rules_engine.program import Program
-from rules_engine.simulation import due, in_time_order, timeline
+from rules_engine.simulation import due, in_order, timeline
 
 
 _PROBLEMS = ("invalid", "conflict", "failed")
@@ -157,7 +157,7 @@ class Economics:
 
 def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | None = None,
         details: bool = False, near: int = 20) -> list[Economics]:
-    """Each program's economics over the same events, in one pass; `details` keeps per-member figures."""
+    """Each program's economics over the same events; `details` keeps per-member figures."""
     with collector_paused():  # as `simulate` runs (rules_engine/collector.py)
         return _run(programs, *timeline(events, as_of), details, near)
 
@@ -165,71 +165,87 @@ def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | 
 def _run(programs: Sequence[Program], ordered: list[Event], end: datetime | None, details: bool,
          near: int) -> list[Economics]:
     runnable = due(ordered, end)
-    order = histories(runnable, independent(programs))
+    watchers = [_Watcher(program, details, runnable) for program in programs]
+    if independent(programs):
+        for history in histories(runnable, apart=True):
+            for watcher in watchers:
+                watcher.history(history)
+    else:  # in time order, every program's engine taking each event in turn, as live data would come to each
+        for watcher in watchers:
+            watcher.begin()
+        for event in runnable:
+            for watcher in watchers:
+                watcher.step(event)
+        for watcher in watchers:
+            watcher.end()
     results = []
-    for program in programs:
-        watcher = _Watcher(program, details)
-        watcher.run(runnable, order)
+    for watcher in watchers:
+        watcher.arrivals.restore(runnable)
         if end is not None:
             for outcome in watcher.engine.finish(end):
-                watcher.observe(outcome, counted=False)
+                watcher.observe(outcome, None)
         results.append(watcher.close(end, len(ordered), len(ordered) - len(runnable), near))
     return results
 
 
 class _Watcher:
-    """One engine and the running sums of what it did."""
+    """One engine and the running sums of what it did, over `events` in time order, run history by history
+    (rules_engine/grouping.py).
 
-    def __init__(self, program: Program, details: bool) -> None:
+    A month's tiers are counted as the first event of the next month finds them (the catch-up it starts
+    with), for every member enrolled by then: in each history, before the first of its events from that
+    instant on, and at its end for the months after its last event.
+    """
+
+    def __init__(self, program: Program, details: bool, events: list[Event]) -> None:
         self.program = program
         self.engine = Engine(program)
         self.tz = program.settings.tz
         self.calendar = program.settings.calendar
+        self.events = events
         self.status: Counter[str] = Counter()
         self.flows: dict[str, Counter[str]] = {}
         self.revenue: dict[str, Amount] = {}
         self.members_by_month: Counter[str] = Counter()
         self.tiers_by_month: dict[str, Counter[int | None]] = {}  # members by tier rank at each month's end
-        self.last_month: str | None = None
         self.labels: dict[date, str] = {}
         self.rules: Counter[str] = Counter()
         self.rule_entries: Counter[str] = Counter()
         self.rewards: Counter[str] = Counter()
         self.rejections: Counter[str] = Counter()
-        self.problems: list[Outcome] = []
-        self.ordered: list[Event] = []  # the events run, in time order, to list problems in that order
+        self.problems: list[tuple[Event | None, Outcome]] = []  # with the event run that led to each
         self.details = details
         self.member_rules: dict[str, Counter[str]] = {}
         self.tier_why: dict[str, str] = {}
+        self.ends = self._month_ends(events)
+        self.tiers_by_month.update((month, Counter()) for _, month, _ in self.ends)  # ranks, named at the close
+        self.arrivals = Arrivals(self.engine)
+        self.enrolled: list[Member] = []  # the members of the history being run
+        self.next_end = 0  # the first month end that history has not counted yet
+        self.last_month = self._label(events[-1].at) if events else None
 
-    def run(self, events: list[Event], order: list[list[Event]]) -> None:
-        """Every event, history by history (rules_engine/grouping.py), with the tiers at each month's end.
+    def history(self, events: list[Event]) -> None:
+        self.begin()
+        for event in events:
+            self.step(event)
+        self.end()
 
-        A month's tiers are counted as the first event of the next month finds them (the catch-up
-        it starts with), for every member enrolled by then: in each history, before the first of
-        its events from that instant on, and at its end for the months after its last event.
-        """
-        ends = self._month_ends(events)
-        self.tiers_by_month.update((month, Counter()) for _, month, _ in ends)  # tier ranks, named at the close
+    def begin(self) -> None:
+        self.enrolled, self.next_end = [], 0
+
+    def step(self, event: Event) -> None:
+        ends = self.ends
+        while self.next_end < len(ends) and ends[self.next_end][0] <= event.at:
+            self._count_tiers(ends[self.next_end], self.enrolled)
+            self.next_end += 1
         engine = self.engine
-        arrivals = Arrivals(engine)
-        process, members = engine.process, engine.members
-        for history in order:
-            enrolled: list[Member] = []
-            next_end = 0
-            for event in history:
-                while next_end < len(ends) and ends[next_end][0] <= event.at:
-                    self._count_tiers(ends[next_end], enrolled)
-                    next_end += 1
-                self.observe(process(event), counted=True)
-                if len(members) != arrivals.known:
-                    enrolled += (members[member] for member in arrivals.note(event))
-            for month_end in ends[next_end:]:
-                self._count_tiers(month_end, enrolled)
-        arrivals.restore(events)
-        self.ordered = events
-        if events:
-            self.last_month = self._label(events[-1].at)
+        self.observe(engine.process(event), event)
+        if len(engine.members) != self.arrivals.known:
+            self.enrolled += (engine.members[member] for member in self.arrivals.note(event))
+
+    def end(self) -> None:
+        for month_end in self.ends[self.next_end:]:
+            self._count_tiers(month_end, self.enrolled)
 
     def _month_ends(self, events: list[Event]) -> list[tuple[datetime, str, datetime]]:
         """Where each month with events ends: the time of the next month's first event, the month, and the
@@ -250,12 +266,14 @@ class _Watcher:
         for member in members:
             tiers[tier_at(member, at)] += 1
 
-    def observe(self, outcome: Outcome, counted: bool) -> None:
+    def observe(self, outcome: Outcome, cause: Event | None) -> None:
+        """One outcome, and the event run that led to it: the outcome's own event, the purchase that derived a
+        referral, or None for the closing catch-up. Only outcomes of events run are counted by status."""
         event = outcome.event
-        if counted:
+        if cause is event:
             self.status[outcome.status] += 1
         if outcome.status in _PROBLEMS:
-            self.problems.append(outcome)
+            self.problems.append((cause, outcome))
         elif outcome.status == "rejected":
             self.rejections[(outcome.reason or "").split(":", 1)[0]] += 1
         month = self._label(event.at)
@@ -273,7 +291,7 @@ class _Watcher:
             for change in outcome.tier_changes:
                 self.tier_why[change.member] = change.why
         for derived in outcome.derived:
-            self.observe(derived, counted=False)
+            self.observe(derived, cause)
 
     def _entry(self, entry: Entry, month: str) -> None:
         self._flows(month)[entry.kind] += abs(entry.points)
@@ -314,7 +332,7 @@ class _Watcher:
             members = self.engine.members.values()
             self.members_by_month[self.last_month] = len(self.engine.members)
             self.tiers_by_month[self.last_month] = Counter(m.tier for m in members)
-        status = dict(self.status)
+        status = in_order(self.status)
         if after:
             status["after_as_of"] = after
         months = self._months()
@@ -340,7 +358,7 @@ class _Watcher:
             debt=-sum(m.balance for m in members if m.balance < 0), months=months, rules=rules,
             rewards=_most_first(self.rewards), rejections=_most_first(self.rejections),
             tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
-            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=in_time_order(self.problems, self.ordered),
+            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(in_time_order(self.problems, self.events)),
             details=self._details() if self.details else {},
         )
 

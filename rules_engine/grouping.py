@@ -26,18 +26,21 @@ which members enrolled, which reports list them in.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from rules_engine.engine import Engine
 from rules_engine.events import Event
 from rules_engine.program import Program
 
+T = TypeVar("T")
 BUILTIN = "builtin."  # the prefix of the built-in plugins' names (rules_engine/plugins/manager.py)
 
 
-def independent(programs: Iterable[Program]) -> bool:
-    """Whether members may run one after another: no program calls a plugin of its own."""
-    return all(plugin.startswith(BUILTIN) for program in programs for plugin in program.plugins)
+def independent(programs: Iterable[Program], engines: Iterable[Engine] = ()) -> bool:
+    """Whether members may run one after another: no program calls a plugin of its own, and no engine holds
+    members from before the run (whose referrals the events would not show)."""
+    return (all(plugin.startswith(BUILTIN) for program in programs for plugin in program.plugins)
+            and not any(engine.members for engine in engines))
 
 
 def histories(events: list[Event], apart: bool) -> list[list[Event]]:
@@ -49,43 +52,50 @@ def histories(events: list[Event], apart: bool) -> list[list[Event]]:
     if not apart:
         return [events]
     joined = _Joined()
-    ids = [event.id for event in events]
-    if len(set(ids)) < len(ids):  # some id comes more than once: from one member, or from two
+    if len({event.id for event in events}) < len(events):  # an id comes more than once: from one member, or two
         owner: dict[str, str] = {}
         for event in events:
             first = owner.setdefault(event.id, event.member)
             if first != event.member:
                 joined.join(first, event.member)
-    del ids
-    for event in [event for event in events if event.type == "signup"]:
-        if (referrer := event.attrs.get("referred_by")) is not None:
+    for event in events:
+        if event.type == "signup" and (referrer := event.attrs.get("referred_by")) is not None:
             joined.join(event.member, str(referrer))
+    find = joined.find if joined.parent else None  # None: no two members touch, a history per member
     groups: dict[str, list[Event]] = {}
-    if joined.parent:
-        find = joined.find
-        for event in events:
-            groups.setdefault(find(event.member), []).append(event)
-        return list(groups.values())
-    for event in events:  # no two members touch: a history per member
-        history = groups.get(event.member)
+    for event in events:
+        key = event.member if find is None else find(event.member)
+        history = groups.get(key)
         if history is None:
-            groups[event.member] = [event]
+            groups[key] = [event]
         else:
             history.append(event)
     return list(groups.values())
 
 
-def positions(wanted: Iterable[Event], events: list[Event]) -> dict[int, int]:
-    """Where some events stand in `events` (time order), by `id()`: to put back in time order what a run met
-    history by history. An event object given twice stands where it first comes."""
-    ids = {id(event) for event in wanted}
-    found: dict[int, int] = {}
-    if not ids:
-        return found
-    for position, event in enumerate(events):
-        if id(event) in ids and id(event) not in found:
-            found[id(event)] = position
-    return found
+def in_time_order(met: list[tuple[Event, T]], events: list[Event]) -> list[T]:
+    """What a run met history by history, each with the event it came from, in the order those events stand in
+    `events` (time order); what came from no event of theirs (the closing catch-up) goes last.
+
+    Each pair is what one run of an event gave. An event object given twice stands in both places: its first
+    run takes the first, its second the second (only a failed event runs again, so an object's runs that
+    give anything are its first ones).
+    """
+    wanted = {id(event) for event, _ in met}
+    places: dict[int, list[int]] = {}
+    if wanted:
+        for position, event in enumerate(events):
+            if id(event) in wanted:
+                places.setdefault(id(event), []).append(position)
+    used: dict[int, int] = {}
+    keyed = []
+    for event, item in met:
+        mine = places.get(id(event), ())
+        k = used.get(id(event), 0)
+        used[id(event)] = k + 1
+        keyed.append((mine[min(k, len(mine) - 1)] if mine else len(events), item))
+    keyed.sort(key=lambda pair: pair[0])  # stable: results of one event keep their order
+    return [item for _, item in keyed]
 
 
 class _Joined:
@@ -110,7 +120,7 @@ class _Joined:
 
 
 class Arrivals:
-    """The members an engine enrolled and the event that enrolled each, to list them in time order at the end.
+    """The members an engine enrolled and the event that enrolled them, to list them in time order at the end.
 
     A member enrols at their first event, or at the purchase whose referral pays them first.
     Call `note` after each event that enrolled someone (the engine holds more members than
@@ -120,19 +130,18 @@ class Arrivals:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.known = len(engine.members)  # those enrolled before the run stay first, as they are
-        self._by: list[tuple[Event, str]] = []
+        self._by: list[tuple[Event, list[str]]] = []
 
     def note(self, event: Event) -> list[str]:
         """The members `event` enrolled, in the order it enrolled them."""
         members = self.engine.members
         new = list(islice(reversed(members), len(members) - self.known))[::-1]
         self.known = len(members)
-        self._by.extend((event, member) for member in new)
+        self._by.append((event, new))
         return new
 
     def restore(self, events: list[Event]) -> None:
         members = self.engine.members
-        before = list(islice(members, len(members) - len(self._by)))
-        where = positions((event for event, _ in self._by), events)
-        self._by.sort(key=lambda arrival: where[id(arrival[0])])  # stable: one event's arrivals keep their order
-        self.engine.members = {member: members[member] for member in [*before, *(m for _, m in self._by)]}
+        arrived = [member for new in in_time_order(self._by, events) for member in new]
+        before = list(islice(members, len(members) - len(arrived)))
+        self.engine.members = {member: members[member] for member in [*before, *arrived]}

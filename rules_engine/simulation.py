@@ -1,7 +1,7 @@
 """Running a program over a history of events, and the figures that come out.
 
 A simulation sorts events by time (stably, so equal times keep file order), feeds
-them to a fresh engine one member's history after another (rules_engine/grouping.py:
+them to an engine one member's history after another (rules_engine/grouping.py:
 the same figures as time order, sooner), closes the run at `as_of`, and sums up. It keeps the
 outcomes only of the members it is asked to follow, so a million-event run stays
 small in memory, and runs with the cyclic garbage collector paused
@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Engine
 from rules_engine.events import Event
-from rules_engine.grouping import Arrivals, histories, independent, positions
+from rules_engine.grouping import Arrivals, histories, in_time_order, independent
 from rules_engine.ledger import Outcome
 from rules_engine.program import Program
 
@@ -76,16 +76,16 @@ def timeline(events: Iterable[Event], as_of: datetime | None) -> tuple[list[Even
 def _run(program: Program, ordered: list[Event], end: datetime | None, follow: set[str], engine: Engine) -> Report:
     followed: dict[str, list[Outcome]] = {member: [] for member in follow}
     status: Counter[str] = Counter()
-    problems: list[Outcome] = []
+    problems: list[tuple[Event, Outcome]] = []
     runnable = due(ordered, end)
     arrivals = Arrivals(engine)
     members, process = engine.members, engine.process
-    for history in histories(runnable, independent((program,))):
+    for history in histories(runnable, independent((program,), (engine,))):
         for event in history:
             outcome = process(event)
             status[outcome.status] += 1
             if outcome.status in ("invalid", "conflict", "failed"):
-                problems.append(outcome)
+                problems.append((event, outcome))
             if len(members) != arrivals.known:
                 arrivals.note(event)
             if followed:
@@ -105,15 +105,18 @@ def _run(program: Program, ordered: list[Event], end: datetime | None, follow: s
     for member in figures:
         if member.tier is not None:
             tiers[member.tier] += 1
-    return Report(end.astimezone(program.settings.tz) if end else None, len(ordered), dict(status), figures, tiers,
-                  program.settings.point_value, in_time_order(problems, runnable),
+    return Report(end.astimezone(program.settings.tz) if end else None, len(ordered), in_order(status), figures, tiers,
+                  program.settings.point_value, tuple(in_time_order(problems, runnable)),
                   {k: tuple(v) for k, v in followed.items()})
 
 
-def in_time_order(outcomes: list[Outcome], events: list[Event]) -> tuple[Outcome, ...]:
-    """Outcomes met history by history, in the order their events come in `events`."""
-    where = positions((outcome.event for outcome in outcomes), events)
-    return tuple(sorted(outcomes, key=lambda outcome: where.get(id(outcome.event), len(events))))
+STATUSES = ("applied", "duplicate", "conflict", "rejected", "invalid", "failed", "after_as_of")
+
+
+def in_order(status: Counter[str]) -> dict[str, int]:
+    """Outcomes counted by status, in one order whatever order the events ran in."""
+    rank = {name: k for k, name in enumerate(STATUSES)}
+    return dict(sorted(status.items(), key=lambda count: rank.get(count[0], len(rank))))
 
 
 def due(ordered: list[Event], end: datetime | None) -> list[Event]:

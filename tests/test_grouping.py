@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from rules_engine import economics, grouping, simulation
+from rules_engine import hookimpl
 from rules_engine.dsl.compiler import compile_rulebook
+from rules_engine.engine import Engine
 from rules_engine.events import Event
 from rules_engine.generate import Plan, write_events
 from rules_engine.ledger import Outcome
+from rules_engine.plugins.registry import PartnerOffer
 from rules_engine.program import Program
 from rules_engine.readers import read_events
 from rules_engine.simulation import Report, simulate
@@ -37,7 +40,7 @@ reward mug "Mug" costs 60 points gives product(sku: "MUG")
 """
 
 # Members that touch, each with an event before the member they touch, so that running them apart would differ:
-# m1 was a member before the file and referred m2, who referred m3; m4 sends m5's event id twice (conflicts);
+# m1 (whose own signup is not in the file) referred m2, who referred m3; m4 sends m5's event id twice (conflicts);
 # m6 refunds m7's purchase; m8's signup comes after its purchases.
 TOUCHING = events(
     '{"id":"p0","member":"m1","at":"2025-12-30T10:00:00Z","amount":300000}',
@@ -65,8 +68,8 @@ def in_time_order(monkeypatch: pytest.MonkeyPatch):
 
     def run(call, *args, **kwargs):
         with monkeypatch.context() as patch:
-            patch.setattr(simulation, "independent", lambda programs: False)
-            patch.setattr(economics, "independent", lambda programs: False)
+            patch.setattr(simulation, "independent", lambda *args: False)
+            patch.setattr(economics, "independent", lambda *args: False)
             return call(*args, **kwargs)
 
     return run
@@ -172,3 +175,96 @@ def test_a_program_that_calls_a_plugin_of_its_own_runs_in_time_order() -> None:
     assert not grouping.independent([own])
     assert grouping.independent([compiled(path) for path in SAMPLES])
     assert not grouping.independent([compiled(SAMPLES[0]), own])
+
+
+FAILING = """
+currency toman
+base: earn 1 point per 1000 toman
+odd: earn 1 point when 100 / (amount - 5) > 0
+referral: earn 10 points on referral when 100 / count_total > 1
+reward mug "Mug" costs 100 points gives product(sku: "MUG")
+"""
+
+
+def problems_in_time_order(program: Program, stream: list[Event]) -> list[tuple[str, str]]:
+    """The problems a plain loop in time order meets, each outcome's derived ones right after it."""
+    engine = Engine(program)
+    found = []
+    for event in sorted(stream, key=lambda e: e.at):
+        outcome = engine.process(event)
+        found += [(o.event.id, o.status) for o in (outcome, *outcome.derived)
+                  if o.status in ("invalid", "conflict", "failed")]
+    return found
+
+
+def test_problems_are_listed_in_the_order_their_events_came(compile_text) -> None:
+    program = compile_text(FAILING)
+    bad = events('{"id":"p5","member":"m5","at":"2026-01-04T10:00:00Z","amount":5}')[0]  # fails: 100 / 0
+    stream = events(
+        '{"id":"s2","type":"signup","member":"m2","at":"2026-01-01T09:00:00Z","attrs":{"referred_by":"m1"}}',
+        '{"id":"p2","member":"m2","at":"2026-01-02T10:00:00Z","amount":1000}',  # m1's referral fails: 100 / 0
+        '{"id":"r9","type":"refund","member":"m3","at":"2026-01-03T10:00:00Z","of":"nope"}',
+    )
+    stream += [bad, *events('{"id":"r8","type":"refund","member":"m4","at":"2026-01-04T10:00:00Z","of":"nope"}'),
+               bad]  # the same failing event sent twice, another member's refund at the same instant between
+    expected = problems_in_time_order(program, stream)
+    assert expected == [("p2:referral", "failed"), ("r9", "invalid"), ("p5", "failed"), ("r8", "invalid"),
+                        ("p5", "failed")]
+    assert [(o.event.id, o.status) for o in simulate(program, stream).problems] == \
+        [problem for problem in expected if ":" not in problem[0]]  # a simulation lists the events it was given
+    economics_problems, = economics.run([program], stream)
+    assert [(o.event.id, o.status) for o in economics_problems.problems] == expected
+
+
+def test_an_engine_that_already_holds_members_runs_the_events_in_time_order(compile_text) -> None:
+    """m2 signed up, referred by m1, before the run: the events alone do not show that the two touch."""
+    program = compile_text(FAILING.replace("earn 10 points on referral when 100 / count_total > 1",
+                                           "earn 100 points on referral"))
+    engine = Engine(program)
+    engine.process(events('{"id":"s2","type":"signup","member":"m2","at":"2025-12-01T00:00:00Z",'
+                          '"attrs":{"referred_by":"m1"}}')[0])
+    report = simulate(program, events(
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":1000}',
+        '{"id":"p2","member":"m2","at":"2026-01-02T10:00:00Z","amount":1000}',  # pays m1 100 points
+        '{"id":"x1","type":"redeem","member":"m1","at":"2026-01-03T10:00:00Z","reward":"mug"}',
+    ), engine=engine)
+    assert not grouping.independent([program], [engine])
+    assert report.status == {"applied": 3}
+    m1 = next(m for m in report.members if m.id == "m1")
+    assert (m1.earned, m1.redeemed) == (102, 100)  # the referral came before the mug, in time order
+    assert [m.id for m in report.members] == ["m2", "m1"]
+
+
+class _Stock:
+    """A partner with two gifts in stock, shared by every rulebook that offers them."""
+
+    def __init__(self) -> None:
+        self.left = 2
+
+    def _in_stock(self, ctx: object) -> bool:
+        return self.left > 0
+
+    def _issue(self, ctx: object) -> dict[str, int]:
+        self.left -= 1
+        return {"left": self.left}
+
+    @hookimpl
+    def loyalty_partner_offers(self) -> list[PartnerOffer]:
+        return [PartnerOffer("shop", "gift", "a gift", self._issue, self._in_stock)]
+
+
+def test_books_that_call_a_plugin_of_their_own_take_each_event_in_turn() -> None:
+    """As live data would reach two clubs: the stock goes to whoever claims first in time, in each book."""
+    registry = registry_with(_Stock())
+    text = "currency toman\nbase: earn 1 point per 1000 toman\noffer \"shop:gift\"\n"
+    a, b = (compile_rulebook(text, name, registry) for name in ("a.rules", "b.rules"))
+    claims = events('{"id":"c1","type":"claim","member":"m1","at":"2026-01-01T10:00:00Z","offer":"shop:gift"}',
+                    '{"id":"c2","type":"claim","member":"m2","at":"2026-01-02T10:00:00Z","offer":"shop:gift"}')
+    first, second = economics.run([a, b], claims)
+    assert first.status == second.status == {"applied": 1, "rejected": 1}
+
+
+def test_outcomes_are_counted_by_status_in_one_order(compile_text) -> None:
+    report = simulate(compile_text(MIXED), TOUCHING)
+    order = list(simulation.STATUSES)
+    assert list(report.status) == sorted(report.status, key=order.index)

@@ -215,6 +215,6 @@ def test_running_member_by_member_gives_what_time_order_gives(program: Program, 
 
     grouped = simulate(program, stream, follow=members)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(simulation, "independent", lambda programs: False)
+        patch.setattr(simulation, "independent", lambda *args: False)
         timed = simulate(program, stream, follow=members)
     assert facts(grouped) == facts(timed)

@@ -101,6 +101,17 @@ class _Compiler:
         tier_rank = {t.name: t.rank for t in tiers}
         earn = [(s, self._earn(s)) for s in st if isinstance(s, ast.Earn)]
         bonuses = [(s, self._bonus(s)) for s in st if isinstance(s, ast.Bonus)]
+        rewards = {s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
+                                    self.registry.reward_types[s.gives.name], self.checked.params[id(s.gives)],
+                                    self._condition(s.when, s), *self._limits(s.limits))
+                   for s in st if isinstance(s, ast.Reward)}
+        offers = {s.ref.value: OfferRule(self._source(s), self.registry.offers[s.ref.value],
+                                         int(s.cost.value) if s.cost else 0, self._condition(s.when, s))
+                  for s in st if isinstance(s, ast.Offer)}
+        earning, ladder = self._earning(earn, bonuses), self._ladder(tier_defs)
+        # every condition is compiled by now, so `self.functions` holds the plugins of all the functions they call
+        plugins = frozenset(self.functions) | {rule.kind.plugin for rule in rewards.values()} | {
+            rule.offer.plugin for rule in offers.values()}
         return Program(
             settings=self.settings,
             version=hashlib.sha256(self.rulebook.source.encode()).hexdigest(),
@@ -111,20 +122,14 @@ class _Compiler:
             caps=tuple(CapRule(self._source(s), int(s.points.value), self._duration(s.window))
                        for s in st if isinstance(s, ast.Cap)),
             expiry=expiry,
-            rewards=(rewards := {s.id: RewardRule(self._source(s), s.id, s.title, int(s.cost.value),
-                                      self.registry.reward_types[s.gives.name], self.checked.params[id(s.gives)],
-                                      self._condition(s.when, s), *self._limits(s.limits))
-                     for s in st if isinstance(s, ast.Reward)}),
+            rewards=rewards,
             perks=tuple(PerkRule(self._source(s), tier_rank[s.tier], self.registry.reward_types[s.gives.name],
                                  self.checked.params[id(s.gives)]) for s in st if isinstance(s, ast.Perk)),
-            offers=(offers := {s.ref.value: OfferRule(self._source(s), self.registry.offers[s.ref.value],
-                                           int(s.cost.value) if s.cost else 0, self._condition(s.when, s))
-                    for s in st if isinstance(s, ast.Offer)}),
+            offers=offers,
             windows=self.windows,
-            earning=self._earning(earn, bonuses),
-            ladder=self._ladder(tier_defs),
-            plugins=frozenset(self.functions) | {rule.kind.plugin for rule in rewards.values()}
-            | {rule.offer.plugin for rule in offers.values()},
+            earning=earning,
+            ladder=ladder,
+            plugins=plugins,
         )
 
     # --- statements --------------------------------------------------------------------
