@@ -19,8 +19,11 @@ a partner with limited stock answers the first claims in time, not the first
 member's. A program that calls any plugin other than the built-in ones therefore
 runs in time order, as one history.
 
-Simulations also put back what time order decides (`Arrivals`): the order in
-which members enrolled, which reports list them in.
+Simulations also put back what time order decides: the order in which members
+enrolled, which reports list them in (`Arrivals`), and the order of the events
+refused (`in_time_order`). A program's plugins are not the only thing the
+events may not show: an engine that already holds members (whose referrals are
+in the engine) runs the events in time order too.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def histories(events: list[Event], apart: bool) -> list[list[Event]]:
     return list(groups.values())
 
 
-def in_time_order(met: list[tuple[Event, T]], events: list[Event]) -> list[T]:
+def in_time_order(met: list[tuple[Event | None, T]], events: list[Event]) -> list[T]:
     """What a run met history by history, each with the event it came from, in the order those events stand in
     `events` (time order); what came from no event of theirs (the closing catch-up) goes last.
 
