@@ -345,8 +345,7 @@ class _Watcher:
                    for rule in rules}
         rules = tuple(sorted((RulePoints(label, *sources.get(label, ("earn", "")), points, self.rule_entries[label])
                               for label, points in self.rules.items()), key=lambda r: (-r.points, r.label)))
-        close_ones = near_next_tier(self.program, members, end) if end is not None else []
-        counts: Counter[str] = Counter(n.next_tier for n in close_ones if n.gap <= n.typical_order)
+        close_ones, counts = near_next_tier(self.program, members, end, near) if end is not None else ([], {})
         settings = self.program.settings
         return Economics(
             program=settings.program or "Program", currency=settings.currency, point_value=settings.point_value,
@@ -358,7 +357,7 @@ class _Watcher:
             debt=-sum(m.balance for m in members if m.balance < 0), months=months, rules=rules,
             rewards=_most_first(self.rewards), rejections=_most_first(self.rejections),
             tiers={t.name: sum(1 for m in members if m.tier == t.rank) for t in self.program.tiers},
-            near=tuple(close_ones[:near]), near_counts=dict(counts), problems=tuple(in_time_order(self.problems, self.events)),
+            near=tuple(close_ones), near_counts=counts, problems=tuple(in_time_order(self.problems, self.events)),
             details=self._details() if self.details else {},
         )
 
@@ -429,28 +428,49 @@ def _factors(bonuses: tuple[Template, ...]) -> tuple[int, int, tuple[float, ...]
     return product.numerator, product.denominator, tuple(math.log(bonus.factor) for bonus in bonuses)
 
 
-def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime) -> list[NearMember]:
-    """Members one purchase away from the next tier, closest first.
+def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime,
+                   top: int) -> tuple[list[NearMember], dict[str, int]]:
+    """The `top` members closest to a tier above their own, closest first (by the purchase it takes, in typical
+    orders of theirs), and how many are within one typical order of each tier.
 
     Tier conditions are compiled functions, so the distance is measured by
     asking them: how large would one more purchase at `as_of` have to be for
     the member to qualify for a tier above their own (the next, or one higher
     that the same purchase reaches first)? Members no single purchase can lift
-    (say, who lack orders rather than spend) are left out.
+    (say, who lack orders rather than spend) are left out. Both answers need the
+    exact distance only of members within one typical order; the others are
+    measured only when fewer than `top` members are that close.
     """
     tiers = program.tiers
     ctx = Context(as_of, program.settings.tz)
-    found = []
+    close: list[NearMember] = []
+    far: list[tuple[Member, int]] = []
+
+    def measure(m: Member, typical: int) -> None:
+        gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > m.tier, typical)
+        if gap is not None:  # named for the tier that purchase reaches, which may be above the next
+            reached = program.ladder(ctx, _WhatIf(m, gap))
+            close.append(NearMember(m.id, tiers[m.tier].name, tiers[reached].name, gap, typical))
+
     for m in members:
         if m.tier is None or m.tier + 1 >= len(tiers) or not m.count_total:
             continue
         typical = max(1, math.ceil(m.spend_total / m.count_total))
-        gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > m.tier, typical)
-        if gap is not None:  # named for the tier that purchase reaches, which may be above the next
-            reached = program.ladder(ctx, _WhatIf(m, gap))
-            found.append(NearMember(m.id, tiers[m.tier].name, tiers[reached].name, gap, typical))
-    found.sort(key=lambda n: (n.gap / n.typical_order if n.typical_order else n.gap, n.id))
-    return found
+        if program.ladder(ctx, _WhatIf(m, typical)) > m.tier:
+            measure(m, typical)
+        else:
+            far.append((m, typical))
+    close.sort(key=_closeness)
+    counts = Counter(n.next_tier for n in close)
+    if len(close) < top:
+        for m, typical in far:
+            measure(m, typical)
+        close.sort(key=_closeness)
+    return close[:top], dict(counts)
+
+
+def _closeness(near: NearMember) -> tuple[float, str]:
+    return (near.gap / near.typical_order, near.id)
 
 
 def _smallest_purchase(qualifies: Any, start: int) -> int | None:
