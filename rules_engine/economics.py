@@ -165,27 +165,26 @@ def run(programs: Sequence[Program], events: Iterable[Event], as_of: datetime | 
 def _run(programs: Sequence[Program], ordered: list[Event], end: datetime | None, details: bool,
          near: int) -> list[Economics]:
     runnable = due(ordered, end)
-    watchers = [_Watcher(program, details, runnable) for program in programs]
-    if independent(programs):
-        for history in histories(runnable, apart=True):
-            for watcher in watchers:
+    after = len(ordered) - len(runnable)
+    if independent(programs):  # the books do not see each other either: each runs alone, and lets its engine go
+        order = histories(runnable, apart=True)
+        results = []
+        for program in programs:
+            watcher = _Watcher(program, details, runnable)
+            for history in order:
                 watcher.history(history)
-    else:  # in time order, every program's engine taking each event in turn, as live data would come to each
-        for watcher in watchers:
-            watcher.begin()
-        for event in runnable:
-            for watcher in watchers:
-                watcher.step(event)
-        for watcher in watchers:
-            watcher.end()
-    results = []
+            results.append(watcher.close(end, len(ordered), after, near))
+        return results
+    # in time order, every book's engine taking each event in turn, as live data would come to each
+    watchers = [_Watcher(program, details, runnable) for program in programs]
     for watcher in watchers:
-        watcher.arrivals.restore(runnable)
-        if end is not None:
-            for outcome in watcher.engine.finish(end):
-                watcher.observe(outcome, None)
-        results.append(watcher.close(end, len(ordered), len(ordered) - len(runnable), near))
-    return results
+        watcher.begin()
+    for event in runnable:
+        for watcher in watchers:
+            watcher.step(event)
+    for watcher in watchers:
+        watcher.end()
+    return [watcher.close(end, len(ordered), after, near) for watcher in watchers]
 
 
 class _Watcher:
@@ -328,6 +327,11 @@ class _Watcher:
         return datetime(first.year, first.month, first.day, tzinfo=self.tz).astimezone(timezone.utc)
 
     def close(self, end: datetime | None, events: int, after: int, near: int) -> Economics:
+        """The economics of the run, after its closing catch-up at `end`."""
+        self.arrivals.restore(self.events)
+        if end is not None:
+            for outcome in self.engine.finish(end):
+                self.observe(outcome, None)
         if self.last_month is not None:  # the last month's tiers: as the run leaves them, after its closing catch-up
             members = self.engine.members.values()
             self.members_by_month[self.last_month] = len(self.engine.members)
