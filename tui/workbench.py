@@ -3,7 +3,7 @@
 The app calls these methods from worker threads. Everything returned is an
 immutable value. The figures come from the engine's own measuring tools:
 `economics.run` for one rulebook, and `compare.compare` when the text differs
-from the saved version, which runs both over the same events in one pass. The
+from the saved version, which runs both over the same events, read once. The
 two caches (events read from disk, and the compiled saved version, which only
 changes on save) are guarded by a lock because a superseded worker thread may
 still be finishing when the next one starts.
