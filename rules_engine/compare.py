@@ -1,7 +1,8 @@
 """A what-if: the same events under rulebook A and rulebook B, and who comes out differently and why.
 
-Both engines run over the same events, read once (`economics.run`). A member's "why" is told in rule terms: which rules gave them more or
-fewer points under B, and the reason the engine gave for their last tier change.
+Both engines run over the same events, read once (`economics.run`). A member's
+"why" is told in rule terms: which rules gave them more or fewer points under B,
+and the reason the engine gave for their last tier change.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, get_args
 
 from rules_engine.collector import collector_paused
 from rules_engine.engine import Engine
 from rules_engine.events import Event
 from rules_engine.grouping import Arrivals, histories, in_time_order, independent
-from rules_engine.ledger import Outcome
+from rules_engine.ledger import Outcome, Status
 from rules_engine.program import Program
 
 
@@ -110,7 +110,7 @@ def _run(program: Program, ordered: list[Event], end: datetime | None, follow: s
                   {k: tuple(v) for k, v in followed.items()})
 
 
-STATUSES = ("applied", "duplicate", "conflict", "rejected", "invalid", "failed", "after_as_of")
+STATUSES = (*get_args(Status), "after_as_of")  # the order reports count outcomes in
 
 
 def in_order(status: Counter[str]) -> dict[str, int]:

@@ -169,9 +169,8 @@ def comparison_table(c: Comparison, name_a: str, name_b: str) -> str:
             lines.append(f"    {r.label}:  A: {r.before or '(none)'}")
             lines.append(f"    {'':{len(r.label)}}   B: {r.after or '(none)'}")
         lines.append("")
-    rows = c.figures
     lines.append(f"  {'':<32}{'A':>18}{'B':>18}{'B − A':>16}")
-    lines += [f"  {name:<32}{x:>18,.0f}{y:>18,.0f}{y - x:>+16,.0f}" for name, x, y in rows]
+    lines += [f"  {name:<32}{x:>18,.0f}{y:>18,.0f}{y - x:>+16,.0f}" for name, x, y in c.figures]
     lines.append(f"  {'cost / revenue':<32}{a.cost_share:>18.2%}{b.cost_share:>18.2%}"
                  f"{(b.cost_share - a.cost_share) * 100:>+13.2f} pt")
     lines.append(f"  {'breakage / issued':<32}{a.breakage_share:>18.1%}{b.breakage_share:>18.1%}"
