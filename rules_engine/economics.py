@@ -17,7 +17,7 @@ Definitions used throughout:
 - revenue: purchase amounts less refunded amounts.
 
 Points per rule come from the reasons of each earn entry, which name the rule
-each part speaks for (`ledger.Template`): every earn rule keeps the points it
+each part speaks for (`templates.Template`): every earn rule keeps the points it
 gave before bonuses, the bonuses share the extra points their factors added (in
 proportion to the logarithm of each factor, since they multiply), and a cap the
 points it cut (a negative figure), so the figures of one entry always add up to
@@ -30,6 +30,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
@@ -38,7 +39,8 @@ from rules_engine.collector import collector_paused
 from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
 from rules_engine.grouping import Arrivals, histories, in_time_order, independent
-from rules_engine.ledger import Entry, Outcome, Template
+from rules_engine.ledger import Entry, Outcome
+from rules_engine.templates import Template
 from rules_engine.member import Member
 from rules_engine.program import Program
 from rules_engine.simulation import due, in_order, timeline
@@ -367,7 +369,7 @@ class _Watcher:
 
     def _months(self) -> tuple[Month, ...]:
         outstanding = 0
-        months = []
+        months: list[Month] = []
         counted = self.members_by_month.keys() | self.tiers_by_month.keys()
         for label in sorted(self.flows.keys() | counted):
             flow = self.flows.get(label, Counter())
@@ -448,32 +450,32 @@ def near_next_tier(program: Program, members: Iterable[Member], as_of: datetime,
     tiers = program.tiers
     ctx = Context(as_of, program.settings.tz)
     close: list[NearMember] = []
-    far: list[tuple[Member, int]] = []
+    far: list[tuple[Member, int, int]] = []
 
-    def measure(m: Member, typical: int) -> None:
-        gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > m.tier, typical)
+    def measure(m: Member, tier: int, typical: int) -> None:
+        gap = _smallest_purchase(lambda extra: program.ladder(ctx, _WhatIf(m, extra)) > tier, typical)
         if gap is not None:  # named for the tier that purchase reaches, which may be above the next
             reached = program.ladder(ctx, _WhatIf(m, gap))
-            close.append(NearMember(m.id, tiers[m.tier].name, tiers[reached].name, gap, typical))
+            close.append(NearMember(m.id, tiers[tier].name, tiers[reached].name, gap, typical))
 
     for m in members:
         if m.tier is None or m.tier + 1 >= len(tiers) or not m.count_total:
             continue
         typical = max(1, math.ceil(m.spend_total / m.count_total))
         if program.ladder(ctx, _WhatIf(m, typical)) > m.tier:
-            measure(m, typical)
+            measure(m, m.tier, typical)
         else:
-            far.append((m, typical))
+            far.append((m, m.tier, typical))
     close.sort(key=_closeness)
     counts = Counter(n.next_tier for n in close)
     if len(close) < top:
-        for m, typical in far:
-            measure(m, typical)
+        for m, tier, typical in far:
+            measure(m, tier, typical)
         close.sort(key=_closeness)
     return close[:top], dict(counts)
 
 
-def _closeness(near: NearMember) -> tuple[float, str]:
+def _closeness(near: NearMember) -> tuple[float | Decimal, str]:
     return (near.gap / near.typical_order, near.id)
 
 

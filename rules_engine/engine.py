@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
 from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event
-from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Template, TierChange
+from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Status, TierChange
+from rules_engine.templates import Template
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
@@ -130,9 +131,6 @@ class Engine:
         self._plans = {kind: plan for (kind, name), plan in program.earning.items() if kind != "event"}
         self._named = {name: plan for (kind, name), plan in program.earning.items() if kind == "event"}  # custom events
         self._ladder = program.ladder
-        # the handlers as plain functions: bound methods would make the engine a reference cycle, which keeps all
-        # its members alive after it is dropped until Python's cycle collector next walks the whole heap
-        self._handlers = {kind: getattr(type(self), f"_on_{kind}") for kind in EVENT_TYPES}
         self._purchase_cutoffs = tuple(timedelta(days=d) for d in program.windows)
         self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
         self._capped = tuple(Template(_CAPPED, cap.source.label, "cap") for cap in program.caps)
@@ -240,7 +238,7 @@ class Engine:
             if not due or member.balance <= 0:
                 continue
             points = min(member.balance, sum(lot.remaining for lot in due))
-            first = min(lot.expires_at for lot in due).astimezone(self.tz)  # type: ignore[type-var]
+            first = min(lot.expires_at for lot in due if lot.expires_at is not None).astimezone(self.tz)
             marker = Event(id=f"expiry-notice:{until.isoformat()}:{member.id}", type="event", member=member.id,
                            at=after, name="expiry_notice")
             data = MappingProxyType({"points": points, "expires_at": first.date().isoformat()})
@@ -271,9 +269,9 @@ class Engine:
         member = self._arrive(event, ctx, entries, changes, notes)
         caught_up = len(entries)  # the expiries the catch-up found: all a refused event keeps
         try:
-            effects, referral = self._handlers[event.type](self, member, event, ctx, entries, notes)
+            effects, referral = _HANDLERS[event.type](self, member, event, ctx, entries, notes)
         except Rejected as refusal:
-            status = "rejected" if event.type in ("redeem", "claim") else "invalid"
+            status: Status = "rejected" if event.type in ("redeem", "claim") else "invalid"
             reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
             return Outcome(event, status, reason, tuple(entries[:caught_up]), tier_changes=tuple(changes),
                            notes=tuple(notes))
@@ -284,8 +282,8 @@ class Engine:
         if referral is None:
             derived: tuple[Outcome, ...] = ()
         else:
-            reason = failed_before.get(referral.id)
-            derived = (self._once(referral, EMPTY) if reason is None else self.settle(referral, reason),)
+            failed = failed_before.get(referral.id)
+            derived = (self._once(referral, EMPTY) if failed is None else self.settle(referral, failed),)
         return Outcome(event, "applied", None, tuple(entries), effects, tuple(changes), tuple(notes), derived, ctx.amount)
 
     def _arrive(self, event: Event, ctx: Context, entries: list[Entry], changes: list[TierChange],
@@ -308,13 +306,16 @@ class Engine:
                   notes: list[str]) -> None:
         """What a nightly job would have done by t: expire due lots, then re-evaluate the tier."""
         lots = m.lots
-        while lots and lots[0].expires_at is not None and lots[0].expires_at <= t:
+        while lots:
+            expires_at = lots[0].expires_at
+            if expires_at is None or expires_at > t:
+                break
             lot = lots.pop(0)
             if lot.remaining > 0:
                 m.balance -= lot.remaining
                 m.expired += lot.remaining
                 rule = self.program.expiry.source.label if self.program.expiry else "expiry"
-                entries.append(Entry(m.id, lot.expires_at, "expire", -lot.remaining, lot.event, rule,
+                entries.append(Entry(m.id, expires_at, "expire", -lot.remaining, lot.event, rule,
                                      [(_EXPIRED, lot.remaining, lot.points, lot.event)],
                                      ((lot.event, lot.remaining),)))
                 lot.remaining = 0
@@ -345,8 +346,6 @@ class Engine:
                    notes: list[str]) -> Handled:
         self._earn_points(m, event, ctx, entries, notes)
         return (), None
-
-    _on_referral = _on_event
 
     def _on_purchase(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
                    notes: list[str]) -> Handled:
@@ -462,7 +461,7 @@ class Engine:
         if caps and total > 0:  # nothing earned is within every cap
             m.earnings.advance(event.at)
             for k, cap in enumerate(caps):
-                room = max(0, cap.points - m.cap_sums[k])
+                room = max(0, cap.points - int(m.cap_sums[k]))  # points are whole
                 if total > room:
                     why.append((self._capped[k], room, cap.source.label, m.cap_sums[k], cap.points, cap.window))
                     total = room
@@ -577,6 +576,16 @@ class Engine:
             raise EvaluationError(f"plugin {plugin} returned data for {kind} that a ledger cannot keep ({where}): "
                                   "effect data holds text, numbers, true/false, dates, lists and mappings")
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
+
+
+# What each type of event does. Plain functions, kept outside the engine: bound methods held by the engine would
+# make it a reference cycle, which keeps all its members alive after it is dropped until Python's cycle collector
+# next walks the whole heap.
+_HANDLERS: dict[str, Callable[[Engine, Member, Event, Context, list[Entry], list[str]], Handled]] = {
+    "signup": Engine._on_signup, "purchase": Engine._on_purchase, "refund": Engine._on_refund,
+    "redeem": Engine._on_redeem, "claim": Engine._on_claim, "event": Engine._on_event, "referral": Engine._on_event,
+}
+assert _HANDLERS.keys() == set(EVENT_TYPES)
 
 
 def _cutoff(window: Duration, settings: Settings) -> Cutoff:

@@ -29,7 +29,7 @@ in the engine) runs the events in time order too.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterable, TypeVar
+from typing import Iterable, Sequence, TypeVar
 
 from rules_engine.engine import Engine
 from rules_engine.events import Event
@@ -76,7 +76,7 @@ def histories(events: list[Event], apart: bool) -> list[list[Event]]:
     return list(groups.values())
 
 
-def in_time_order(met: list[tuple[Event | None, T]], events: list[Event]) -> list[T]:
+def in_time_order(met: Sequence[tuple[Event | None, T]], events: list[Event]) -> list[T]:
     """What a run met history by history, each with the event it came from, in the order those events stand in
     `events` (time order); what came from no event of theirs (the closing catch-up) goes last.
 
@@ -92,10 +92,10 @@ def in_time_order(met: list[tuple[Event | None, T]], events: list[Event]) -> lis
                 places.setdefault(id(event), []).append(position)
     used: dict[int, int] = {}
     keyed = []
-    for event, item in met:
-        mine = places.get(id(event), ())
-        k = used.get(id(event), 0)
-        used[id(event)] = k + 1
+    for source, item in met:
+        mine = places.get(id(source), ())
+        k = used.get(id(source), 0)
+        used[id(source)] = k + 1
         keyed.append((mine[min(k, len(mine) - 1)] if mine else len(events), item))
     keyed.sort(key=lambda pair: pair[0])  # stable: results of one event keep their order
     return [item for _, item in keyed]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 from typing import Any, Literal
 
 from rules_engine.events import Amount, Event
@@ -25,27 +24,6 @@ Reason = tuple[Any, ...]  # a `str.format` template and the figures it takes, in
 # The most points one member may earn in all. No club comes near it; a rate written with a few zeros too many
 # does, and past 2**63 a store could not write the entry at all. An earning beyond it fails its event.
 MAX_POINTS = 10**15
-
-
-class Template(str):
-    """The wording of one part of an earning, which also names the rule it speaks for.
-
-    Reports split an earning's points by rule (the "points per rule" of a simulation).
-    Reading that back out of the worded reasons broke on labels with spaces and on
-    factors shown rounded, so the parts carry it: `rule` is the label, `part` what the
-    rule did (`earn`: gave the first figure's points; `bonus`: multiplied by `factor`;
-    `cap`: cut the sum), and the text stays the template that words the reason.
-    """
-
-    rule: str
-    part: Literal["earn", "bonus", "cap"]
-    factor: Fraction
-
-    def __new__(cls, text: str, rule: str, part: Literal["earn", "bonus", "cap"],
-                factor: Fraction = Fraction(1)) -> "Template":
-        template = super().__new__(cls, text)
-        template.rule, template.part, template.factor = rule, part, factor
-        return template
 
 
 class Lot(Record):

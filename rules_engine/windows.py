@@ -113,7 +113,7 @@ class Windows:
                     continue
                 limit = t - span
             else:
-                limit = self.cutoffs[k](t)
+                limit = _limit(self.cutoffs[k], t)
             while start < end and log[start].at <= limit:
                 record = log[start]
                 sums[k] -= record.value

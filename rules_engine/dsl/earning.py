@@ -25,7 +25,7 @@ from typing import Any, Callable
 from rules_engine import limits, runtime
 from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
-from rules_engine.ledger import Template
+from rules_engine.templates import Template
 from rules_engine.program import BonusRule, EarnRule, EarningPlan
 
 # What the compiler hands over for each rule: the compiled rule, its condition and item test as Python
