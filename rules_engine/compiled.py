@@ -30,7 +30,7 @@ from typing import Sequence
 
 PACKAGE = "rules_engine"
 # What every event passes through, with the simulation and report loops around it.
-MODULES = ("engine", "windows", "ledger", "member", "limits", "runtime", "calendars", "grouping", "simulation",
+MODULES = ("events", "engine", "windows", "ledger", "member", "limits", "runtime", "calendars", "grouping", "simulation",
            "economics")
 MANIFEST = "compiled-sources.json"  # module -> sha256 of the source it was compiled from
 PURE = "LOYALTY_PURE_PYTHON"
