@@ -18,6 +18,8 @@ compiled = runpy.run_path(str(PACKAGE / "compiled.py"))  # what to compile, and 
 
 def extensions() -> list:
     (PACKAGE / compiled["MANIFEST"]).unlink(missing_ok=True)
+    for old in compiled["extensions"](PACKAGE).values():  # an editable install's earlier build, in the tree
+        old.unlink()
     if os.environ.get(compiled["PURE"]):
         return []
     from mypyc.build import mypycify  # a build requirement (pyproject.toml)

@@ -51,11 +51,13 @@ def write_manifest(directory: Path) -> None:
 
 def problem(directory: Path) -> str | None:
     """Why the compiled modules in `directory` must not run, or None when they may; '' when there are none."""
-    built = [name for name in MODULES if _extension(directory, name) is not None]
+    built = extensions(directory)
     if not built:
         return ""  # a pure install: nothing to say
+    if built.keys() - set(MODULES):
+        return f"{', '.join(sorted(built.keys() - set(MODULES)))} was compiled by an earlier install"
     if len(built) < len(MODULES):
-        return f"only some modules are compiled ({', '.join(built)})"
+        return f"only some modules are compiled ({', '.join(sorted(built))})"
     try:
         recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -75,28 +77,32 @@ def choose(directory: Path) -> bool:
         warnings.warn(f"the compiled engine is not used, as {reason}: it runs from source, slower, until it is "
                       f"rebuilt (pip install -e . in the project, or set {PURE}=1 to run from source on purpose)",
                       StaleBuild, stacklevel=3)
-    if any(_extension(directory, name) for name in MODULES):
-        sys.meta_path.insert(0, _FromSource(directory))
+    built = extensions(directory)
+    if built:
+        sys.meta_path.insert(0, _FromSource(directory, frozenset(built)))
     return False
 
 
-def _extension(directory: Path, name: str) -> Path | None:
-    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-        path = directory / f"{name}{suffix}"
-        if path.exists():
-            return path
-    return None
+def extensions(directory: Path) -> dict[str, Path]:
+    """The compiled modules in `directory`, by module name (the package compiles no others)."""
+    found = {}
+    for path in directory.iterdir():
+        suffix = next((s for s in importlib.machinery.EXTENSION_SUFFIXES if path.name.endswith(s)), None)
+        if suffix is not None and "." not in (name := path.name.removesuffix(suffix)):
+            found[name] = path
+    return found
 
 
 class _FromSource(importlib.abc.MetaPathFinder):
     """Finds the compiled modules' `.py` files ahead of their extensions."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, names: frozenset[str]) -> None:
         self.directory = directory
+        self.names = names
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         package, _, name = fullname.rpartition(".")
-        if package != PACKAGE or name not in MODULES:
+        if package != PACKAGE or name not in self.names:
             return None
         return importlib.util.spec_from_file_location(fullname, self.directory / f"{name}.py")

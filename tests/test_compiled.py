@@ -47,6 +47,11 @@ def test_a_partial_build_runs_from_source(built: Path) -> None:
     assert (compiled.problem(built) or "").startswith("only some modules are compiled")
 
 
+def test_a_module_compiled_by_an_earlier_install_runs_from_source(built: Path) -> None:
+    (built / f"program{SUFFIX}").write_bytes(b"")
+    assert compiled.problem(built) == "program was compiled by an earlier install"
+
+
 def test_a_pure_install_runs_from_source_without_a_word(built: Path) -> None:
     for name in compiled.MODULES:
         (built / f"{name}{SUFFIX}").unlink()

@@ -122,6 +122,34 @@ def test_items_earning_counts_only_matching_lines(compile_text) -> None:
     assert ledger(outcomes) == [("m1", "earn", 36, "p1", "coffee")]
 
 
+def test_rules_of_one_category_each_count_only_their_lines(compile_text) -> None:
+    engine = Engine(compile_text("""
+        coffee: earn 2 points per 10000 toman of items where category == "coffee"
+        food: earn 1 point per 10000 toman of items where category == "food"
+        rest: earn 5 points per 10000 toman of items where category not in ["coffee", "food"]
+        cups: earn 3 points per item where category == "coffee"
+    """))
+    outcomes = run(engine, '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":600000,"items":['
+                           '{"category":"coffee","qty":2,"price":90000},{"category":"food","qty":1,"price":220000},'
+                           '{"category":"beans","qty":1,"price":200000}]}')
+    (earning,) = entries(outcomes)
+    assert [(reason[0].rule, reason[1], reason[2]) for reason in earning.reasons] == [
+        ("coffee", 36, 180000), ("food", 22, 220000), ("rest", 100, 200000), ("cups", 6, 2)]
+
+
+def test_an_item_test_that_can_fail_runs_only_when_its_rule_is_reached(compile_text) -> None:
+    # the category rules may count their items together, ahead of the rules; `odd` may not: `first` fails first
+    engine = Engine(compile_text("""
+        coffee: earn 2 points per 10000 toman of items where category == "coffee"
+        first: earn 1 point when amount / 0 > 1
+        odd: earn 1 point per 100 toman of items where price / (qty - 1) > 5
+        food: earn 1 point per 10000 toman of items where category == "food"
+    """))
+    (outcome,) = run(engine, '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":90000,"items":['
+                             '{"category":"coffee","qty":1,"price":90000}]}')
+    assert (outcome.status, outcome.reason) == ("failed", "rule `first` (line 3) could not be evaluated: division by zero")
+
+
 def test_explanation_names_the_rule_and_its_arithmetic(compile_text) -> None:
     engine = Engine(compile_text("""
         coffee: earn 2 points per 10000 toman of items where category == "coffee"

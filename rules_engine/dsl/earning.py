@@ -17,7 +17,9 @@ wrote is ever part of its text.
 from __future__ import annotations
 
 import ast as py
+import copy
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from math import floor
 from typing import Any, Callable
@@ -25,6 +27,7 @@ from typing import Any, Callable
 from rules_engine import limits, runtime
 from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
+from rules_engine.events import Item
 from rules_engine.templates import Template
 from rules_engine.program import BonusRule, EarnRule, EarningPlan
 
@@ -66,8 +69,9 @@ def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], co
         writer.line("why = []")
         writer.line("labels = []")
         writer.line("used = []")
-        for part in earn:
-            _earn_rule(writer, part, settings)
+        sums = _item_sums(writer, earn)
+        for k, part in enumerate(earn):
+            _earn_rule(writer, part, settings, sums.get(k))
         writer.line("num = den = 1")
         for part in bonuses:
             _bonus(writer, part)
@@ -79,7 +83,67 @@ def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], co
             for n, (trigger, (earn, bonuses)) in enumerate(triggers.items())}
 
 
-def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings) -> None:
+def _item_sums(w: codegen.Writer, earn: list[EarnPart]) -> dict[int, str]:
+    """One loop over the items for every rule that counts items, where a rule may: the variable of each one's sum.
+
+    Rules of a category each (`of items where category == "fashion"`) would otherwise walk the
+    items once per rule, reading the same fields each time. A rule may share the loop when its
+    item test can neither fail nor do anything but look (see `_looks_only`): the loop then runs
+    before any rule's condition, and the sums are the same as each rule's own loop would make,
+    whether or not the rule's condition later holds. Other rules keep their own loop, in its place.
+    """
+    shared = {k: part for k, part in enumerate(earn)
+              if part.item_test is not None and (part.rule.of_items or part.rule.per_item) and _looks_only(part.item_test)}
+    if len(shared) < 2:
+        return {}
+    tests = {k: _ItemFields().visit(copy.deepcopy(part.item_test)) for k, part in shared.items()}
+    read = sorted({node.id for test in tests.values() for node in py.walk(test)
+                   if isinstance(node, py.Name) and node.id.startswith(_ITEM)} | {_ITEM + "qty"})
+    sums = {k: f"_sum_{k}" for k in shared}
+    for name in sums.values():
+        w.line(f"{name} = 0")
+    w.line("for i in e.items:")
+    for name in read:
+        w.line(f"    {name} = i.{name.removeprefix(_ITEM)}")
+    for k, part in shared.items():
+        w.line(f"    if {w.expr(tests[k])}:")
+        w.line(f"        {sums[k]} += {_ITEM}qty" if part.rule.per_item else f"        {sums[k]} += i.price * {_ITEM}qty")
+    return sums
+
+
+_ITEM = "_item_"  # the loop's local copy of an item field: `_item_category` for `i.category`
+_ITEM_FIELDS = frozenset(f.name for f in dataclass_fields(Item))
+_NEVER_FAIL = frozenset({"_in", "_eq", "_lt", "_le", "_gt", "_ge"})  # runtime helpers that answer False rather than fail
+
+
+def _looks_only(test: py.expr) -> bool:
+    """Whether an item test only reads and compares: no arithmetic that could fail, no plugin function."""
+    for node in py.walk(test):
+        if isinstance(node, py.Call):
+            func = node.func
+            if not ((isinstance(func, py.Name) and func.id in _NEVER_FAIL)
+                    or (isinstance(func, py.Attribute) and func.attr == "get" and isinstance(func.value, py.Attribute))):
+                return False
+        elif isinstance(node, py.Compare):
+            if not all(isinstance(op, (py.Eq, py.NotEq, py.In, py.NotIn, py.Is, py.IsNot)) for op in node.ops):
+                return False  # `<` between a text and a missing value fails
+        elif not isinstance(node, (py.Name, py.Constant, py.Attribute, py.BoolOp, py.UnaryOp, py.Not, py.And, py.Or,
+                                   py.Load, py.cmpop, py.Tuple)):
+            return False
+    return True
+
+
+class _ItemFields(py.NodeTransformer):
+    """`i.category` becomes `_item_category`, read once per item by the shared loop."""
+
+    def visit_Attribute(self, node: py.Attribute) -> py.expr:
+        if isinstance(node.value, py.Name) and node.value.id == "i" and node.attr in _ITEM_FIELDS:
+            return py.copy_location(py.Name(id=_ITEM + node.attr, ctx=py.Load()), node)
+        self.generic_visit(node)
+        return node
+
+
+def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings, summed: str | None = None) -> None:
     rule = part.rule
     label, reason = w.const(rule.source.label), w.const(Template(_reason(rule), rule.source.label, "earn"))
     num, den = (w.number(x) for x in _rate(rule))
@@ -99,6 +163,8 @@ def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings) -> None:
     else:
         if rule.per is not None and not rule.of_items:
             w.line("base = e.amount or 0")
+        elif summed is not None:
+            w.line(f"base = {summed}")
         else:
             w.line("base = 0")
             w.line("for i in e.items:")
