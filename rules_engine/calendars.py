@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from functools import lru_cache
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -105,21 +105,35 @@ def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datet
 
 
 @lru_cache(maxsize=64)
-def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[[datetime], datetime]:
+def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[..., datetime]:
     """Instants moved `months` calendar months on the local wall clock, the day clamped to the month's end.
 
     Made once per count, calendar and zone (the engine keeps one for its expiry rule),
-    with the day each local date moves to cached: every lot earned on one day expires
-    on one day, so a year of earnings works out about 365 dates.
+    with what happens to each local date cached: every lot earned on one day expires
+    on one day, so a year of earnings works out about 365 dates. The function takes
+    the instant and, when the caller has it, the same instant in UTC (`timezone.utc`): then, unless a
+    clock change falls on either day, the answer is that instant plus the cached span,
+    without converting from the wall clock back to UTC (a zone lookup per call).
     """
-    steps: dict[date, timedelta] = {}
+    moves: dict[date, tuple[timedelta, timedelta | None]] = {}
 
-    def shift(at: datetime) -> datetime:
+    def move(today: date) -> tuple[timedelta, timedelta | None]:
+        """The days to add, and the span the instant moves by when neither day has a clock change."""
+        step = _shift_date(calendar, today, months) - today
+        before, after = _steady_offset(today, tz), _steady_offset(today + step, tz)
+        if before is None or after is None:
+            return step, None
+        return step, step + before - after  # the same wall clock on the new day, in UTC
+
+    def shift(at: datetime, utc: datetime | None = None) -> datetime:
         local = at.astimezone(tz)  # free when `at` is already local time in tz
         today = local.date()
-        step = steps.get(today)
-        if step is None:
-            step = steps[today] = _shift_date(calendar, today, months) - today
+        found = moves.get(today)
+        if found is None:
+            found = moves[today] = move(today)
+        step, span = found
+        if span is not None and utc is not None and utc.tzinfo is timezone.utc and not local.fold:
+            return utc + span
         # The same wall-clock time on the new day: adding whole days to an aware time moves its wall clock
         # (and is much cheaper than `replace`), though it drops the fold an ambiguous time may carry.
         wall = local + step
@@ -129,6 +143,12 @@ def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[[datetim
         return wall.astimezone(timezone.utc)
 
     return shift
+
+
+def _steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:
+    """The day's offset from UTC, or None if a clock change falls on it (none falls twice in one day)."""
+    offsets = {datetime.combine(day, at, tz).utcoffset() for at in (time(0), time(12), time(23, 59, 59, 999999))}
+    return offsets.pop() if len(offsets) == 1 else None
 
 
 def _shift_date(calendar: str, day: date, months: int) -> date:

@@ -608,7 +608,7 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
         span = timedelta(days=after.count * (7 if after.unit == "weeks" else 1))
         return lambda ctx: ctx.at.astimezone(timezone.utc) + span
     shift = month_shifter(after.count * (12 if after.unit == "years" else 1), settings.calendar, settings.tz)
-    return lambda ctx: shift(ctx.local)
+    return lambda ctx: shift(ctx.local, ctx.at)
 
 
 # Reasons, as templates of the figures an entry keeps (ledger.Reason):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from rules_engine.calendars import (
     add_duration,
     format_date,
+    month_shifter,
     parse_timestamp,
     resolve_date,
     subtract_duration,
@@ -223,3 +224,17 @@ def test_an_impossible_date_in_a_timestamp_is_refused() -> None:
 def test_a_timestamp_that_cannot_be_placed_in_utc_is_refused() -> None:
     with pytest.raises(ValueError, match="too close to the year 1 or 9999"):
         parse_timestamp("0001-01-01T00:00:00+03:30", TEHRAN)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tehran", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+@pytest.mark.parametrize("months", [1, 12, -1])
+def test_moving_months_from_utc_lands_where_the_wall_clock_does(zone: str, months: int) -> None:
+    # Given the instant in UTC too, a shift skips the conversion back from the wall clock on days without a clock
+    # change; every half hour of three years (clock-change days, repeated and skipped hours among them) must agree.
+    tz = ZoneInfo(zone)
+    shift, by_wall_clock = month_shifter(months, "jalali", tz), month_shifter(months, "jalali", tz)
+    at = datetime(2019, 1, 1, tzinfo=timezone.utc)
+    while at.year < 2022:
+        local = at.astimezone(tz)
+        assert shift(local, at) == by_wall_clock(local), local
+        at += timedelta(minutes=30)
