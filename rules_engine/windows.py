@@ -13,7 +13,7 @@ needed again (a purchase's entry is held by the engine for refunds anyway).
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable
 
@@ -39,7 +39,7 @@ class Record:
 class Windows:
     """Sums and counts of one log over several windows at once, all read at the same instant `t`."""
 
-    __slots__ = ("cutoffs", "spans", "log", "starts", "leaves", "end", "sums", "counts", "t", "_dirty")
+    __slots__ = ("cutoffs", "spans", "log", "starts", "leaves", "end", "sums", "counts", "t", "quiet", "_dirty")
 
     def __init__(self, cutoffs: tuple[Cutoff, ...]) -> None:
         self.cutoffs = cutoffs
@@ -53,6 +53,10 @@ class Windows:
         self.sums: list[int | Decimal] = [0] * len(cutoffs)
         self.counts = [0] * len(cutoffs)
         self.t: datetime | None = None
+        # Before this instant no record joins or leaves any window, so advancing only moves `t` (None: unknown).
+        # A member comes back sooner than their oldest purchase leaves a window, mostly: one comparison instead
+        # of reading every window's state, which a member not seen for a while no longer has in the caches.
+        self.quiet: datetime | None = None
         self._dirty = False
 
     def add(self, record: Record) -> None:
@@ -68,7 +72,16 @@ class Windows:
             for k in range(len(sums)):
                 sums[k] += value
                 counts[k] += counted
+            quiet = self.quiet
+            if quiet is not None:  # windows that were empty now have an oldest record, which leaves one day
+                starts, spans, end = self.starts, self.spans, self.end - 1
+                for k in range(len(starts)):
+                    span = spans[k]
+                    if starts[k] == end and span is not None and record.at + span < quiet:
+                        quiet = record.at + span
+                self.quiet = quiet
             return
+        self.quiet = None
         if not log or record.at >= log[-1].at:
             log.append(record)
         else:
@@ -80,6 +93,10 @@ class Windows:
     def advance(self, t: datetime) -> None:
         """Make `sums` and `counts` describe the windows ending at `t`."""
         if not self.cutoffs:
+            return
+        quiet = self.quiet
+        if quiet is not None and t < quiet and self.t is not None and t >= self.t:
+            self.t = t
             return
         if self._dirty or self.t is None or t < self.t:
             if self.t is None and not self.log:  # a new member: every window is still the empty one it began as
@@ -123,6 +140,25 @@ class Windows:
                 starts[k] = start
                 leaves[k] = None
         self.t = t
+        self.quiet = self._quiet_until()
+
+    def _quiet_until(self) -> datetime | None:
+        """When a record next joins or leaves a window, as far as the state after an advance tells."""
+        log, end, starts, spans, leaves = self.log, self.end, self.starts, self.spans, self.leaves
+        quiet = log[end].at if end < len(log) else _NEVER
+        for k in range(len(starts)):
+            span = spans[k]
+            if span is None:  # a calendar window: its start moves by the calendar
+                return None
+            start = starts[k]
+            if start == end:
+                continue
+            leave = leaves[k]
+            if leave is None:
+                leave = leaves[k] = log[start].at + span
+            if leave < quiet:
+                quiet = leave
+        return quiet
 
     def change(self, record: Record, delta: int | Decimal, still_counts: bool) -> None:
         """A record's value drops by `delta` (a refund); windows holding it follow."""
@@ -142,6 +178,7 @@ class Windows:
             return
         self.log.remove(record)
         self._dirty = True
+        self.quiet = None
 
     def _rebuild(self, t: datetime) -> None:
         log = self.log
@@ -154,7 +191,11 @@ class Windows:
             self.sums[k] = sum((r.value for r in log[start:self.end]), 0)
             self.counts[k] = sum(r.counts for r in log[start:self.end])
         self.t = t
+        self.quiet = None
         self._dirty = False
+
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
 def _limit(cutoff: Cutoff, t: datetime) -> datetime:

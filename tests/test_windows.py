@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -117,11 +118,12 @@ _steps = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("fixed", [True, False], ids=["fixed spans", "calendar cutoffs"])
+@settings(max_examples=100, deadline=None)
 @given(steps=_steps)
-def test_windows_agree_with_summing_the_log_from_scratch(steps) -> None:
+def test_windows_agree_with_summing_the_log_from_scratch(fixed, steps) -> None:
     spans = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1))
-    w = Windows(tuple((lambda t, s=s: t - s) for s in spans))
+    w = Windows(spans if fixed else tuple((lambda t, s=s: t - s) for s in spans))
     records: list[Record] = []
     now = T0
     for action, minute, value in steps:
