@@ -22,6 +22,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import rules_engine
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -48,7 +50,8 @@ def main() -> None:
     sections = [
         "# Benchmarks",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the end"
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the end, "
+        f"engine {'compiled with mypyc' if rules_engine.COMPILED else 'running from source'}"
         + (" (quick: a tenth of each workload)" if args.quick else ""),
         "## Our engine against peers and hand-written Python (bench/peers.py)", peers,
         "## Compile time and memory (bench/footprint.py)", footprint,

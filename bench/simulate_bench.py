@@ -16,7 +16,9 @@ reference once ran with it on, which cost it a fifth of its speed at a million
 events and flattered the ratio). Before any time is printed, every member's
 balance and tier must agree. Goals (issue 5): at least 100,000 events/s, and at
 least half the reference's speed.
-`--profile N` also prints where the engine spends its time on the first N events.
+`--profile N` also prints where the engine spends its time on the first N events;
+a compiled engine shows as a few calls, so profile with `LOYALTY_PURE_PYTHON=1`
+(docs/performance.md, "The compiled engine"). The first line says which ran.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from reference import TIERS, Reference  # noqa: E402
 
+import rules_engine  # noqa: E402
 from rules_engine.collector import collector_paused  # noqa: E402
 from rules_engine.dsl.compiler import compile_rulebook  # noqa: E402
 from rules_engine.events import Event, Item  # noqa: E402
@@ -91,6 +94,7 @@ def main() -> None:
         sys.exit(f"the engine and the reference disagree on {len(mismatches):,} members, e.g. {mismatches[:5]}")
 
     n = len(events)
+    print(f"engine                     {'compiled (mypyc)' if rules_engine.COMPILED else 'from source':>12}")
     print(f"events                     {n:>12,}")
     print(f"engine (simulate)          {n / ours:>12,.0f} events/s   ({ours:.1f} s of CPU)")
     print(f"hand-written               {n / theirs:>12,.0f} events/s   ({theirs:.1f} s of CPU)")
