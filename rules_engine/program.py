@@ -58,11 +58,10 @@ class Trigger:
 
 @dataclass(frozen=True, slots=True)
 class Period:
+    """The local dates a `during` covers, both ends included (the earning function compares them inline)."""
+
     start: date
     end: date
-
-    def __contains__(self, day: date) -> bool:
-        return self.start <= day <= self.end
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
 from rules_engine.events import Item
 from rules_engine.templates import Template
-from rules_engine.program import BonusRule, EarnRule, EarningPlan
+from rules_engine.program import BonusRule, EarnRule, EarningPlan, Period
 
 # What the compiler hands over for each rule: the compiled rule, its condition and item test as Python
 # expressions over `e`, `m` (and `i`), and the function that words an evaluation error as this rule's.
@@ -151,7 +151,7 @@ def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings, summed: st
     w.indent += 1
     tests = []
     if rule.during is not None:
-        tests.append(f"day in {w.const(rule.during)}")
+        tests.append(_within(w, rule.during))
     if part.when is not None:
         tests.append(w.expr(part.when))
     if tests:
@@ -190,7 +190,7 @@ def _bonus(w: codegen.Writer, part: BonusPart) -> None:
     rule = part.rule
     tests = []
     if rule.during is not None:
-        tests.append(f"day in {w.const(rule.during)}")
+        tests.append(_within(w, rule.during))
     if part.when is not None:
         tests.append(w.expr(part.when))
     factor, label = rule.factor, rule.source.label
@@ -202,6 +202,11 @@ def _bonus(w: codegen.Writer, part: BonusPart) -> None:
     w.line(f"        why.append({reason})")
     w.line("except _EvaluationError as err:")
     w.line(f"    raise {w.const(part.fail)}(err) from err")
+
+
+def _within(w: codegen.Writer, period: Period) -> str:
+    """`day` inside the period, both ends included, compared inline: the test runs on every event of the trigger."""
+    return f"{w.const(period.start)} <= day <= {w.const(period.end)}"
 
 
 def _rate(rule: EarnRule) -> tuple[int, int]:
