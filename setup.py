@@ -10,27 +10,42 @@ import runpy
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
-HERE = Path(__file__).parent
-PACKAGE = HERE / "rules_engine"
+PACKAGE = Path(__file__).parent / "rules_engine"
 compiled = runpy.run_path(str(PACKAGE / "compiled.py"))  # what to compile, and the record of it
 
 
+class BuildCompiled(build_ext):
+    """Builds the extensions where the package goes, and records them there only once all of them are built.
+
+    What an earlier build left there goes first: a module no longer compiled, or an old
+    shared library next to new wrappers, would otherwise run (or fail) in place of the source.
+    """
+
+    def run(self) -> None:
+        target = Path(self.get_ext_fullpath(f"{compiled['PACKAGE']}.{compiled['MODULES'][0]}")).parent
+        compiled["clean"](target)
+        compiled["write_manifest"](PACKAGE, target, None)  # an install that stops here runs from source
+        super().run()
+        outputs = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
+        if all(path.exists() for path in outputs):
+            library = next(path.name for path in outputs if path.name.startswith(compiled["LIBRARY"] + "."))
+            compiled["write_manifest"](PACKAGE, target, library)
+
+
 def extensions() -> list:
-    (PACKAGE / compiled["MANIFEST"]).unlink(missing_ok=True)
-    for old in compiled["extensions"](PACKAGE).values():  # an editable install's earlier build, in the tree
-        old.unlink()
     if os.environ.get(compiled["PURE"]):
+        compiled["clean"](PACKAGE)  # an editable install's earlier build, in the tree
         return []
     from mypyc.build import mypycify  # a build requirement (pyproject.toml)
 
-    compiled["write_manifest"](PACKAGE)
     sources = [f"rules_engine/{name}.py" for name in compiled["MODULES"]]
     modules = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *sources],
-                       opt_level="3", group_name="rules_engine")
+                       opt_level="3", group_name=compiled["PACKAGE"])
     for module in modules:
         module.optional = True  # a failed compile leaves the source, which rules_engine/compiled.py then runs
     return modules
 
 
-setup(ext_modules=extensions())
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildCompiled})

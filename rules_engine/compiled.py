@@ -3,10 +3,12 @@
 Installing the package compiles the modules that every event passes through to C
 with mypyc (setup.py; docs/performance.md, "The compiled engine"). A compiled
 module shadows its `.py` file, so an edited source would silently run as the old
-code: at import, each compiled module's source is compared with the digest it was
-compiled from, and if any differs (or is missing), all of them run from source,
-with a warning saying how to rebuild. They load together or not at all, since
-compiled modules call each other directly.
+code. The build records what it compiled from: the digest of each compiled module
+and of every module of the package they import (mypyc builds in the types it reads
+there), whether the build completed, and the shared library that holds the code.
+At import, if anything differs from that record, all compiled modules run from
+source, with a warning saying how to rebuild. They load together or not at all,
+since compiled modules call each other directly.
 
 `LOYALTY_PURE_PYTHON=1` runs the source on purpose (to step through the engine in a
 debugger, or profile it line by line) and, set while installing, skips compiling.
@@ -16,6 +18,7 @@ installed.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -32,21 +35,49 @@ PACKAGE = "rules_engine"
 # What every event passes through, with the simulation and report loops around it.
 MODULES = ("events", "engine", "windows", "ledger", "member", "limits", "runtime", "calendars", "grouping", "simulation",
            "economics")
-MANIFEST = "compiled-sources.json"  # module -> sha256 of the source it was compiled from
+MANIFEST = "compiled-sources.json"  # what a build compiled from (see `write_manifest`)
 PURE = "LOYALTY_PURE_PYTHON"
+LIBRARY = f"{PACKAGE}__mypyc"  # the module of the shared library, beside the package, that holds the compiled code
 
 
 class StaleBuild(UserWarning):
     """The compiled modules do not match their source, so the source runs (slower) until they are rebuilt."""
 
 
-def digests(directory: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((directory / f"{name}.py").read_bytes()).hexdigest() for name in MODULES}
+def sources(directory: Path) -> list[str]:
+    """The compiled modules and every module of the package they import, directly or not, as paths in it."""
+    found: set[str] = set()
+    todo = [f"{name}.py" for name in MODULES]
+    while todo:
+        path = todo.pop()
+        if path in found or not (directory / path).exists():
+            continue
+        found.add(path)
+        for node in ast.walk(ast.parse((directory / path).read_bytes())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == PACKAGE:
+                inner = node.module.split(".")[1:]
+                todo += [_module_path(inner), *(_module_path([*inner, alias.name]) for alias in node.names)]
+    return sorted(found)
 
 
-def write_manifest(directory: Path) -> None:
-    """Record the sources about to be compiled (setup.py)."""
-    (directory / MANIFEST).write_text(json.dumps(digests(directory), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def _module_path(parts: list[str]) -> str:
+    return "/".join(parts) + ".py" if parts else "__init__.py"
+
+
+def write_manifest(source: Path, target: Path, library: str | None) -> None:
+    """Record the sources compiled from `source` into `target`, the library once the build is done (setup.py)."""
+    record = {"library": library, "sources": {path: _digest(source / path) for path in sources(source)}}
+    (target / MANIFEST).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def clean(target: Path) -> None:
+    """Remove what an earlier build left in `target` (a package directory), ahead of a new one."""
+    for path in [*extensions(target).values(), *extensions(target.parent, LIBRARY).values(), target / MANIFEST]:
+        path.unlink(missing_ok=True)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def problem(directory: Path) -> str | None:
@@ -60,11 +91,22 @@ def problem(directory: Path) -> str | None:
         return f"only some modules are compiled ({', '.join(sorted(built))})"
     try:
         recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        library, digests = recorded["library"], recorded["sources"]
+    except (OSError, ValueError, KeyError, TypeError):
         return f"{MANIFEST}, which says what they were compiled from, is missing or unreadable"
-    changed = [name for name, digest in digests(directory).items() if recorded.get(name) != digest]
+    if library is None:
+        return "the install that compiled them did not finish"
+    if not (directory.parent / library).exists():
+        return f"their shared library {library} is missing"
+    changed = []
+    for path, digest in digests.items():
+        try:
+            if _digest(directory / path) != digest:
+                changed.append(path)
+        except OSError:
+            changed.append(path)
     if changed:
-        return f"the source changed since it was compiled ({', '.join(f'{name}.py' for name in changed)})"
+        return f"the source changed since it was compiled ({', '.join(changed)})"
     return None
 
 
@@ -83,12 +125,13 @@ def choose(directory: Path) -> bool:
     return False
 
 
-def extensions(directory: Path) -> dict[str, Path]:
-    """The compiled modules in `directory`, by module name (the package compiles no others)."""
+def extensions(directory: Path, named: str | None = None) -> dict[str, Path]:
+    """The compiled modules in `directory` (or only the one `named`), by module name."""
     found = {}
-    for path in directory.iterdir():
+    for path in directory.iterdir() if directory.is_dir() else ():
         suffix = next((s for s in importlib.machinery.EXTENSION_SUFFIXES if path.name.endswith(s)), None)
-        if suffix is not None and "." not in (name := path.name.removesuffix(suffix)):
+        name = path.name.removesuffix(suffix) if suffix is not None else None
+        if name is not None and "." not in name and named in (None, name):
             found[name] = path
     return found
 

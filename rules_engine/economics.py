@@ -40,10 +40,10 @@ from rules_engine.engine import Context, Engine
 from rules_engine.events import Amount, Event
 from rules_engine.grouping import Arrivals, histories, in_time_order, independent
 from rules_engine.ledger import Entry, Outcome
-from rules_engine.templates import Template
 from rules_engine.member import Member
 from rules_engine.program import Program
 from rules_engine.simulation import due, in_order, timeline
+from rules_engine.templates import Template
 
 
 _PROBLEMS = ("invalid", "conflict", "failed")

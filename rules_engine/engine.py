@@ -23,13 +23,13 @@ from rules_engine import limits
 from rules_engine.calendars import month_shifter
 from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event
 from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Status, TierChange
-from rules_engine.templates import Template
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
 from rules_engine.dsl.checker import Settings
 from rules_engine.dsl.diagnostics import did_you_mean
 from rules_engine.program import Duration, ExpiryRule, Program, Tier
 from rules_engine.runtime import EvaluationError, TierConditionError
+from rules_engine.templates import Template
 from rules_engine.windows import Cutoff, Record, Windows
 
 

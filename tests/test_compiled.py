@@ -20,12 +20,18 @@ SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 @pytest.fixture
 def built(tmp_path: Path) -> Path:
-    """A package directory as an install leaves it: every module compiled, and the record of their sources."""
+    """A package directory as an install leaves it: every module compiled, the shared library beside the package,
+    and the record of the sources; the engine imports a module that stays source."""
+    package = tmp_path / "rules_engine"
+    package.mkdir()
     for name in compiled.MODULES:
-        (tmp_path / f"{name}.py").write_text(f"NAME = {name!r}\n", encoding="utf-8")
-        (tmp_path / f"{name}{SUFFIX}").write_bytes(b"")
-    compiled.write_manifest(tmp_path)
-    return tmp_path
+        (package / f"{name}.py").write_text(f"NAME = {name!r}\n", encoding="utf-8")
+        (package / f"{name}{SUFFIX}").write_bytes(b"")
+    (package / "engine.py").write_text("from rules_engine.program import Program\n", encoding="utf-8")
+    (package / "program.py").write_text("class Program: ...\n", encoding="utf-8")
+    (tmp_path / f"{compiled.LIBRARY}{SUFFIX}").write_bytes(b"")
+    compiled.write_manifest(package, package, f"{compiled.LIBRARY}{SUFFIX}")
+    return package
 
 
 def test_a_build_that_matches_its_source_runs_compiled(built: Path) -> None:
@@ -35,6 +41,34 @@ def test_a_build_that_matches_its_source_runs_compiled(built: Path) -> None:
 def test_an_edited_source_is_named_and_runs_from_source(built: Path) -> None:
     (built / "engine.py").write_text("NAME = 'edited'\n", encoding="utf-8")
     assert compiled.problem(built) == "the source changed since it was compiled (engine.py)"
+
+
+def test_an_edited_module_the_compiled_ones_import_runs_them_from_source(built: Path) -> None:
+    # mypyc builds in the types it reads from the modules a compiled one imports
+    (built / "program.py").write_text("class Program:\n    size: int\n", encoding="utf-8")
+    assert compiled.problem(built) == "the source changed since it was compiled (program.py)"
+
+
+def test_a_missing_source_runs_from_source_rather_than_failing_the_import(built: Path) -> None:
+    (built / "windows.py").unlink()
+    assert compiled.problem(built) == "the source changed since it was compiled (windows.py)"
+
+
+def test_a_build_that_did_not_finish_runs_from_source(built: Path) -> None:
+    compiled.write_manifest(built, built, None)
+    assert compiled.problem(built) == "the install that compiled them did not finish"
+
+
+def test_a_missing_shared_library_runs_from_source(built: Path) -> None:
+    (built.parent / f"{compiled.LIBRARY}{SUFFIX}").unlink()
+    assert compiled.problem(built) == f"their shared library {compiled.LIBRARY}{SUFFIX} is missing"
+
+
+def test_a_new_build_first_clears_what_an_earlier_one_left(built: Path) -> None:
+    (built / f"program{SUFFIX}").write_bytes(b"")
+    compiled.clean(built)
+    assert compiled.extensions(built) == {} and compiled.extensions(built.parent) == {}
+    assert not (built / compiled.MANIFEST).exists()
 
 
 def test_a_build_without_its_record_runs_from_source(built: Path) -> None:
@@ -59,7 +93,7 @@ def test_a_pure_install_runs_from_source_without_a_word(built: Path) -> None:
 
 
 def test_an_attempted_build_compiled_every_module() -> None:
-    """An install writes the record only when it compiles; a compiler that failed leaves the record and no modules.
+    """An install that compiles writes the record first and names the library once every module is built.
 
     Without this a failed build would pass every other test here, only slower.
     """
