@@ -111,6 +111,7 @@ def test_late_data_can_move_the_windows_back_over_records_they_had_left() -> Non
 _steps = st.lists(
     st.one_of(
         st.tuples(st.just("add"), st.integers(0, 3 * 24 * 60), st.integers(1, 100)),
+        st.tuples(st.just("add now"), st.just(0), st.integers(1, 100)),  # at the instant the windows stand at
         st.tuples(st.just("advance"), st.integers(0, 3 * 24 * 60), st.just(0)),
         st.tuples(st.just("refund"), st.integers(0, 1000), st.integers(1, 100)),
     ),
@@ -127,8 +128,8 @@ def test_windows_agree_with_summing_the_log_from_scratch(fixed, steps) -> None:
     records: list[Record] = []
     now = T0
     for action, minute, value in steps:
-        if action == "add":
-            record = Record(T0 + timedelta(minutes=minute), value)
+        if action.startswith("add"):
+            record = Record(now if action == "add now" else T0 + timedelta(minutes=minute), value)
             records.append(record)
             w.add(record)
             now = max(now, record.at)
