@@ -9,7 +9,7 @@ builds no text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -113,25 +113,45 @@ class TierChange:
     upgrade: bool
 
 
-@dataclass(slots=True)
 class Outcome:
     """Everything one event did. A refused event has a reason, and only the expiries its catch-up found due.
 
-    Never changed once made, like an entry, and not frozen for the same reason: one is built for every event.
+    `amount` is the money an applied purchase or refund moved: a refund asking for more than its purchase had
+    left moves only what was left, which is what revenue must lose.
+
+    Never changed once made, like an entry, and a plain slotted class for the same reason: one is built for
+    every event, and a dataclass's generated `__init__` stays interpreted Python even in the compiled engine,
+    where it was a twelfth of a purchase's time.
     """
 
-    event: Event
-    status: Status
-    reason: str | None = None
-    entries: tuple[Entry, ...] = ()
-    effects: tuple[Effect, ...] = ()
-    tier_changes: tuple[TierChange, ...] = ()
-    notes: tuple[str, ...] = ()
-    derived: tuple["Outcome", ...] = field(default=())
-    # The money an applied purchase or refund moved: a refund asking for more than its purchase had left moves
-    # only what was left, which is what revenue must lose.
-    amount: Amount | None = None
+    __slots__ = ("event", "status", "reason", "entries", "effects", "tier_changes", "notes", "derived", "amount")
+
+    def __init__(self, event: Event, status: Status, reason: str | None = None, entries: tuple[Entry, ...] = (),
+                 effects: tuple[Effect, ...] = (), tier_changes: tuple[TierChange, ...] = (),
+                 notes: tuple[str, ...] = (), derived: tuple["Outcome", ...] = (), amount: Amount | None = None) -> None:
+        self.event = event
+        self.status = status
+        self.reason = reason
+        self.entries = entries
+        self.effects = effects
+        self.tier_changes = tier_changes
+        self.notes = notes
+        self.derived = derived
+        self.amount = amount
 
     @property
     def applied(self) -> bool:
         return self.status == "applied"
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.event, self.status, self.reason, self.entries, self.effects, self.tier_changes, self.notes,
+                self.derived, self.amount)
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Outcome) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value and not frozen, as the dataclass it was
+
+    def __repr__(self) -> str:
+        names = ("event", "status", "reason", "entries", "effects", "tier_changes", "notes", "derived", "amount")
+        return f"Outcome({', '.join(f'{name}={value!r}' for name, value in zip(names, self._fields()))})"
