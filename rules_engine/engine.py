@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from rules_engine import limits
 from rules_engine.calendars import month_shifter
-from rules_engine.events import EMPTY, EVENT_TYPES, REFERRAL_SUFFIX, RESERVED_ID, Event
+from rules_engine.events import EMPTY, REFERRAL_SUFFIX, RESERVED_ID, Event
 from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Status, TierChange
 from rules_engine.member import Member
 from rules_engine.plugins.registry import Effect, RedeemContext
@@ -269,7 +269,7 @@ class Engine:
         member = self._arrive(event, ctx, entries, changes, notes)
         caught_up = len(entries)  # the expiries the catch-up found: all a refused event keeps
         try:
-            effects, referral = _HANDLERS[event.type](self, member, event, ctx, entries, notes)
+            effects, referral = self._handle(member, event, ctx, entries, notes)
         except Rejected as refusal:
             status: Status = "rejected" if event.type in ("redeem", "claim") else "invalid"
             reason = refusal.code + (f": {refusal.detail}" if refusal.detail else "")
@@ -323,6 +323,24 @@ class Engine:
         self._tier_step(m, t, ctx, changes, notes)
 
     # --- handlers: each returns (effects, the referral event step 7 derives or None) ---------------
+
+    def _handle(self, m: Member, event: Event, ctx: Context, entries: list[Entry], notes: list[str]) -> Handled:
+        """Step 3 onwards for the event's type. Tested in turn rather than looked up: compiled, each branch is a
+        direct call, where a table of methods goes through Python's calling convention."""
+        kind = event.type
+        if kind == "purchase":
+            return self._on_purchase(m, event, ctx, entries, notes)
+        if kind == "refund":
+            return self._on_refund(m, event, ctx, entries, notes)
+        if kind == "signup":
+            return self._on_signup(m, event, ctx, entries, notes)
+        if kind == "redeem":
+            return self._on_redeem(m, event, ctx, entries, notes)
+        if kind == "claim":
+            return self._on_claim(m, event, ctx, entries, notes)
+        if kind in ("event", "referral"):
+            return self._on_event(m, event, ctx, entries, notes)
+        raise AssertionError(f"no handler for events of type {kind}")  # EVENT_TYPES lists the types readers accept
 
     def _on_signup(self, m: Member, event: Event, ctx: Context, entries: list[Entry],
                    notes: list[str]) -> Handled:
@@ -576,16 +594,6 @@ class Engine:
             raise EvaluationError(f"plugin {plugin} returned data for {kind} that a ledger cannot keep ({where}): "
                                   "effect data holds text, numbers, true/false, dates, lists and mappings")
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
-
-
-# What each type of event does. Plain functions, kept outside the engine: bound methods held by the engine would
-# make it a reference cycle, which keeps all its members alive after it is dropped until Python's cycle collector
-# next walks the whole heap.
-_HANDLERS: dict[str, Callable[[Engine, Member, Event, Context, list[Entry], list[str]], Handled]] = {
-    "signup": Engine._on_signup, "purchase": Engine._on_purchase, "refund": Engine._on_refund,
-    "redeem": Engine._on_redeem, "claim": Engine._on_claim, "event": Engine._on_event, "referral": Engine._on_event,
-}
-assert _HANDLERS.keys() == set(EVENT_TYPES)
 
 
 def _cutoff(window: Duration, settings: Settings) -> Cutoff:
