@@ -97,8 +97,7 @@ class Entry:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        names = ("member", "at", "kind", "points", "event", "rule", "why", "lots")
-        return f"Entry({', '.join(f'{name}={value!r}' for name, value in zip(names, self._fields()))})"
+        return _shown("Entry", ("member", "at", "kind", "points", "event", "rule", "why", "lots"), self._fields())
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,5 +152,10 @@ class Outcome:
     __hash__ = None  # type: ignore[assignment]  # equal by value and not frozen, as the dataclass it was
 
     def __repr__(self) -> str:
-        names = ("event", "status", "reason", "entries", "effects", "tier_changes", "notes", "derived", "amount")
-        return f"Outcome({', '.join(f'{name}={value!r}' for name, value in zip(names, self._fields()))})"
+        return _shown("Outcome", ("event", "status", "reason", "entries", "effects", "tier_changes", "notes",
+                                  "derived", "amount"), self._fields())
+
+
+def _shown(kind: str, names: tuple[str, ...], values: tuple[object, ...]) -> str:
+    """The repr of a value class that is plain rather than a dataclass (Entry, Outcome), as a dataclass words it."""
+    return f"{kind}({', '.join(f'{name}={value!r}' for name, value in zip(names, values))})"
