@@ -134,6 +134,9 @@ class Engine:
         self._purchase_cutoffs = tuple(timedelta(days=d) for d in program.windows)
         self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
         self._capped = tuple(Template(_CAPPED, cap.source.label, "cap") for cap in program.caps)
+        wording = [_wording(tier, program.grace) for tier in program.tiers]
+        self._moved_up = tuple(up for up, _ in wording)
+        self._moved_down = tuple(down for _, down in wording)
         perks = tuple((p.tier_rank, (p.kind.name, MappingProxyType(p.params.model_dump(exclude_none=True)), p.kind.plugin))
                       for p in program.perks)
         # by tier rank, the perks (kind, data, plugin) a member of that tier gets on each purchase
@@ -564,16 +567,16 @@ class Engine:
             m.qualified_at = t
             if qualified > current:
                 m.tier = qualified
-                why = f"qualified for {tiers[qualified].name}: {tiers[qualified].source.text}{_standing(m, tiers[qualified])}"
-                changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name, why, True))
+                changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
+                                          _figures(self._moved_up[qualified], (), m, tiers[qualified]), True))
             return
         grace = self.program.grace
         if grace is None or t >= grace.after(m.qualified_at, self.settings):
-            why = "no longer qualifies" if grace is None else f"has not qualified since {m.qualified_at:%Y-%m-%d} ({grace} grace)"
+            since = () if grace is None else (m.qualified_at,)
             m.tier = qualified
             m.qualified_at = t
             changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
-                                      f"{why} for {tiers[current].name}{_standing(m, tiers[current])}", False))
+                                      _figures(self._moved_down[current], since, m, tiers[current]), False))
 
     # --- plugins ------------------------------------------------------------------------
 
@@ -654,15 +657,29 @@ def _unkeepable(value: Any, where: str = "") -> str | None:
     return None if isinstance(value, _KEEPABLE) else f"a {type(value).__name__} at `{where}`"
 
 
-def _standing(m: Member, tier: Tier) -> str:
-    """What the figures of a tier's condition stood at, for the reason of a move to or from it."""
-    if not tier.figures:
-        return ""
-    shown = []
-    for name, attribute, index in tier.figures:
-        value = getattr(m, attribute) if index is None else getattr(m, attribute)[index]
-        shown.append(f"{name} {value:,}")
-    return f" ({', '.join(shown)})"
+def _wording(tier: Tier, grace: Duration | None) -> tuple[str, str]:
+    """The templates of the reasons for a move up to `tier` and for a move down from it.
+
+    Both end with what the figures of the tier's condition stood at (`spend_90d 2,150,000`), and a move down
+    after a grace period starts with the day the member last qualified: the figures `_figures` gives.
+    """
+    standing = f" ({', '.join(_literal(name) + ' {:,}' for name, _, _ in tier.figures)})" if tier.figures else ""
+    name = _literal(tier.name)
+    since = "no longer qualifies" if grace is None else f"has not qualified since {{:%Y-%m-%d}} ({_literal(str(grace))} grace)"
+    return f"qualified for {name}: {_literal(tier.source.text)}{standing}", f"{since} for {name}{standing}"
+
+
+def _figures(template: str, first: tuple[Any, ...], m: Member, tier: Tier) -> Reason:
+    """A tier change's reason: its template, `first`, then the figures of the tier's condition as they stand."""
+    reason: list[Any] = [template, *first]
+    for _, attribute, index in tier.figures:
+        reason.append(getattr(m, attribute) if index is None else getattr(m, attribute)[index])
+    return tuple(reason)
+
+
+def _literal(text: str) -> str:
+    """`text` inside a `str.format` template, standing for itself."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:

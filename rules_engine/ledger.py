@@ -9,7 +9,6 @@ builds no text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -100,16 +99,49 @@ class Entry:
         return _shown("Entry", ("member", "at", "kind", "points", "event", "rule", "why", "lots"), self._fields())
 
 
-@dataclass(frozen=True, slots=True)
 class TierChange:
-    """A member's move on the tier ladder; `upgrade` says which way, for sinks that word the two differently."""
+    """A member's move on the tier ladder; `upgrade` says which way, for sinks that word the two differently.
 
-    member: str
-    at: datetime
-    before: str | None
-    after: str
-    why: str
-    upgrade: bool
+    `why` may be given as a `(template, figures…)` reason and is then worded on the first read, as an entry's
+    is: a tier condition's figures are part of the reason, and a run that moves members often (a tier on
+    90-day spend moves some member on most days) spent more on wording them than on moving the members.
+    """
+
+    __slots__ = ("member", "at", "before", "after", "upgrade", "_why", "_text")
+
+    def __init__(self, member: str, at: datetime, before: str | None, after: str, why: str | Reason,
+                 upgrade: bool) -> None:
+        self.member = member
+        self.at = at
+        self.before = before
+        self.after = after
+        self.upgrade = upgrade
+        self._text: str | None = None
+        self._why: Reason = ()
+        if isinstance(why, str):
+            self._text = why
+        else:
+            self._why = why
+
+    @property
+    def why(self) -> str:
+        text = self._text
+        if text is None:
+            template, *figures = self._why
+            text = self._text = template.format(*figures)
+        return text
+
+    def _fields(self) -> tuple[object, ...]:
+        return self.member, self.at, self.before, self.after, self.why, self.upgrade
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, TierChange) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return _shown("TierChange", ("member", "at", "before", "after", "why", "upgrade"), self._fields())
 
 
 class Outcome:
@@ -157,5 +189,6 @@ class Outcome:
 
 
 def _shown(kind: str, names: tuple[str, ...], values: tuple[object, ...]) -> str:
-    """The repr of a value class that is plain rather than a dataclass (Entry, Outcome), as a dataclass words it."""
+    """The repr of a value class that is plain rather than a dataclass (Entry, TierChange, Outcome), as a
+    dataclass words it."""
     return f"{kind}({', '.join(f'{name}={value!r}' for name, value in zip(names, values))})"

@@ -53,6 +53,23 @@ def test_a_tier_change_says_what_the_figures_of_the_condition_stood_at(compile_t
     assert down == "no longer qualifies for silver (spend_7d 0, points 100)"
 
 
+def test_a_tier_change_words_its_condition_as_written(compile_text) -> None:
+    engine = Engine(compile_text(TIERS.replace("spend_7d >= 100000", 'spend_7d >= 100000 or member.club == "{vip}"')))
+    outcomes = run(engine, '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}')
+    assert outcomes[0].tier_changes[0].why == (
+        'qualified for silver: tier silver when spend_7d >= 100000 or member.club == "{vip}" (spend_7d 100,000)')
+
+
+def test_a_downgrade_after_grace_says_when_the_member_last_qualified(compile_text) -> None:
+    engine = Engine(compile_text(TIERS + "tiers downgrade after 30 days\n"))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":100000}',
+        '{"id":"e1","type":"event","name":"visit","member":"m1","at":"2026-02-01T10:00:00Z"}',
+    )
+    assert outcomes[1].tier_changes[0].why == "has not qualified since 2026-01-01 (30 days grace) for silver (spend_7d 0)"
+
+
 def test_downgrade_goes_to_the_qualified_tier(compile_text) -> None:
     engine = Engine(compile_text(TIERS))
     outcomes = run(
