@@ -8,6 +8,7 @@ is the value of the condition itself.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from decimal import Decimal
 from types import MappingProxyType, SimpleNamespace
@@ -357,3 +358,27 @@ def test_rule_source_is_the_statement_without_label_or_comment(compile_text) -> 
 def test_rule_source_of_a_statement_over_several_lines(compile_text) -> None:
     program = compile_text('reward r "R" costs 5 points gives discount(  # ten percent\n    percent: 10%)')
     assert program.rewards["r"].source.text == 'reward r "R" costs 5 points gives discount( percent: 10%)'
+
+
+def _global_reads(function: Any) -> set[str]:
+    import dis
+    return {i.opname for i in dis.get_instructions(function, adaptive=True) if i.opname.startswith("LOAD_GLOBAL")}
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="the specialising interpreter is CPython's")
+def test_rulebook_code_reads_its_constants_as_fast_globals(compile_text) -> None:
+    # CPython specialises a read of a global only in a namespace whose keys it knows to be text; the namespace of
+    # rulebook code is built from the compiled engine's helpers, whose table did not say so (codegen.globals_of).
+    program = compile_text("""
+        tier bronze
+        tier gold when spend_30d >= 1000000
+        coffee: earn 2 points per 10000 toman of items where category == "coffee"
+        app: earn 1 point per 1000 toman when channel == "app"
+        gold_boost: bonus 2x when tier == gold
+    """)
+    events = [purchase(id=f"p{n}", at=NOON.replace(minute=n % 60), channel="app",
+                       items=(Item(category="coffee", qty=1, price=50_000),)) for n in range(200)]
+    simulate(program, events)
+    plan = program.earning[("purchase", None)].run
+    # the reads the events reached are specialised; those no event reached (error paths) never are
+    assert "LOAD_GLOBAL_MODULE" in _global_reads(plan)

@@ -208,6 +208,35 @@ def test_flat_earning_reads_purchase_fields_and_first_purchase(compile_text) -> 
     assert ledger(outcomes) == [("m1", "earn", 100, "p1", "app_first")]
 
 
+def test_rules_that_read_one_field_each_see_it_as_the_event_gives_it(compile_text) -> None:
+    engine = Engine(compile_text("""
+        app: earn 1 point per 1000 toman when channel == "app"
+        app_first: earn 100 points when first_purchase and channel == "app"
+        web: earn 7 points when channel != "app" and channel == "web"
+        app_boost: bonus 2x when channel == "app"
+    """))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":5000,"channel":"app"}',
+        '{"id":"p2","member":"m1","at":"2026-01-02T10:00:00Z","amount":5000,"channel":"web"}',
+        '{"id":"p3","member":"m1","at":"2026-01-03T10:00:00Z","amount":5000}',
+    )
+    assert ledger(outcomes) == [("m1", "earn", 210, "p1", "app, app_first"), ("m1", "earn", 7, "p2", "web")]
+
+
+def test_signup_rules_that_read_one_attribute_see_the_value_given_at_signup(compile_text) -> None:
+    engine = Engine(compile_text("""
+        tehran: earn 50 points on signup when member.city == "Tehran"
+        north: earn 5 points on signup when member.city in ["Tehran", "Rasht"]
+    """))
+    outcomes = run(
+        engine,
+        '{"id":"s1","type":"signup","member":"m1","at":"2026-01-01T10:00:00Z","attrs":{"city":"Tehran"}}',
+        '{"id":"s2","type":"signup","member":"m2","at":"2026-01-01T10:00:00Z","attrs":{"city":"Rasht"}}',
+    )
+    assert ledger(outcomes) == [("m1", "earn", 55, "s1", "tehran, north"), ("m2", "earn", 5, "s2", "north")]
+
+
 def test_during_is_read_in_the_rulebook_calendar_and_timezone(compile_text) -> None:
     engine = Engine(compile_text("""
         calendar jalali

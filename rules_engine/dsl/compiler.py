@@ -262,8 +262,8 @@ class _Compiler:
         tree = py.Module(body=[function], type_ignores=[])
         py.fix_missing_locations(tree)
         code = compile(tree, f"<{self.rulebook.path}:{st.span.line}>", "exec")
-        namespace = {**runtime.HELPERS, **constants, "_EvaluationError": runtime.EvaluationError,
-                     "_fail": _failure(st)}
+        namespace = codegen.globals_of(runtime.HELPERS, constants,
+                                       {"_EvaluationError": runtime.EvaluationError, "_fail": _failure(st)})
         exec(code, namespace)  # noqa: S102 - a code object we built from checked nodes, not user text
         return namespace[name]
 
@@ -356,6 +356,10 @@ class _ExprCompiler:
     def compare(self, node: ast.Compare) -> py.expr:
         left, right = self.expr(node.left), self.expr(node.right)
         loose = self.typed_any(node.left) or self.typed_any(node.right)
+        if node.op in ("in", "not in") and not loose:
+            # Both types known, and the checker refuses to look for a number among texts: Python's own test
+            # answers as `_in` would (a missing amount is in no list), without its call.
+            return py.Compare(left=left, ops=[py.In() if node.op == "in" else py.NotIn()], comparators=[right])
         if node.op in ("in", "not in"):
             test = _call("_in", left, right)
             return py.UnaryOp(op=py.Not(), operand=test) if node.op == "not in" else test
