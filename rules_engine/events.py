@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Literal, Mapping
+
+from rules_engine.items import EMPTY, Amount, Item  # noqa: F401 - the public names of an event's parts
 
 EventType = Literal["purchase", "refund", "signup", "redeem", "claim", "event", "referral"]
 EVENT_TYPES: tuple[str, ...] = ("purchase", "refund", "signup", "redeem", "claim", "event", "referral")
-
-Amount = int | Decimal
 
 
 def exact(number: Decimal) -> Amount:
@@ -24,24 +23,11 @@ def exact(number: Decimal) -> Amount:
     return int(number) if number == number.to_integral_value() else number.normalize()
 
 
-EMPTY: Mapping[str, Any] = MappingProxyType({})
-
 # The referral the engine derives from purchase P is the event `P:referral`. Ids of this shape are kept for such
 # events: an event sent with one would share its id, and so its ledger entries and lots, with a derived referral.
 REFERRAL_SUFFIX = ":referral"
 RESERVED_ID = (f"ids ending in `{REFERRAL_SUFFIX}` are kept for the referral events the engine derives from a "
                "member's first purchase; give this event another id")
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One line of a purchase; `price` is the unit price, so the line is worth price × qty."""
-
-    sku: str | None = None
-    category: str | None = None
-    qty: Amount = 1
-    price: Amount = 0
-    fields: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True, slots=True)

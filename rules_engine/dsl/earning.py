@@ -20,7 +20,6 @@ import ast as py
 import copy
 from collections import Counter
 from dataclasses import dataclass, replace
-from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from math import floor
 from typing import Any, Callable
@@ -163,7 +162,7 @@ def _item_sums(w: codegen.Writer, earn: list[EarnPart]) -> dict[int, str]:
 
 
 _ITEM = "_item_"  # the loop's local copy of an item field: `_item_category` for `i.category`
-_ITEM_FIELDS = frozenset(f.name for f in dataclass_fields(Item))
+_ITEM_FIELDS = frozenset(Item.__slots__)
 _NEVER_FAIL = frozenset({"_in", "_eq", "_lt", "_le", "_gt", "_ge"})  # runtime helpers that answer False rather than fail
 
 
