@@ -70,6 +70,26 @@ def test_a_downgrade_after_grace_says_when_the_member_last_qualified(compile_tex
     assert outcomes[1].tier_changes[0].why == "has not qualified since 2026-01-01 (30 days grace) for silver (spend_7d 0)"
 
 
+def test_tiers_that_test_the_same_windows_each_read_them_as_they_stand(compile_text) -> None:
+    engine = Engine(compile_text("""
+        tier bronze
+        tier silver when spend_7d >= 100000 or count_7d >= 2
+        tier gold when spend_7d >= 500000 or count_7d >= 3
+    """))
+    outcomes = run(
+        engine,
+        '{"id":"p1","member":"m1","at":"2026-01-01T10:00:00Z","amount":1000}',
+        '{"id":"p2","member":"m1","at":"2026-01-02T10:00:00Z","amount":1000}',    # two orders: silver
+        '{"id":"p3","member":"m1","at":"2026-01-03T10:00:00Z","amount":1000}',    # three: gold
+        '{"id":"p4","member":"m1","at":"2026-01-09T10:00:00Z","amount":150000}',  # p1, p2 left the week; 151,000
+        '{"id":"p5","member":"m1","at":"2026-01-17T10:00:00Z","amount":600000}',  # an empty week, then 600,000
+    )
+    # each event: the catch-up to its time, then the event
+    assert [(c.before, c.after, c.at.day) for o in outcomes for c in o.tier_changes] == [
+        ("bronze", "silver", 2), ("silver", "gold", 3), ("gold", "bronze", 9), ("bronze", "silver", 9),
+        ("silver", "bronze", 17), ("bronze", "gold", 17)]
+
+
 def test_downgrade_goes_to_the_qualified_tier(compile_text) -> None:
     engine = Engine(compile_text(TIERS))
     outcomes = run(

@@ -12,7 +12,8 @@ literal node of the tree.
 from __future__ import annotations
 
 import ast as py
-from typing import Any, Callable
+import copy
+from typing import Any, Callable, Iterator
 
 from rules_engine import runtime
 
@@ -58,6 +59,71 @@ class Writer:
         namespace = globals_of(runtime.HELPERS, self.constants, helpers, {"_EvaluationError": runtime.EvaluationError})
         exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - our own text, see the module docstring
         return {name: namespace[name] for name in self.names}
+
+
+def shared_reads(w: Writer, exprs: list[py.expr | None]) -> list[py.expr | None]:
+    """`exprs` with each value that several of them read taken from a variable, which is set here, once.
+
+    Only reads that cannot fail and change nothing are shared (see `_read`), so reading one ahead of
+    conditions that may not get to it gives every condition the value it would have read itself. A
+    purchase whose channel three rules test pays one lookup for it instead of three, and a tier ladder
+    that tests `spend_365d` for two tiers reads the window once.
+    """
+    first: dict[str, py.expr] = {}
+    count: dict[str, int] = {}
+    for expr in exprs:
+        for node in _reads(expr) if expr is not None else ():
+            key = py.dump(node)
+            first.setdefault(key, node)
+            count[key] = count.get(key, 0) + 1
+    names = {key: f"_read_{n}" for n, key in enumerate(key for key in first if count[key] > 1)}
+    for key, name in names.items():
+        w.line(f"{name} = {w.expr(copy.deepcopy(first[key]))}")
+    shared = _Shared(names)
+    return [shared.visit(copy.deepcopy(expr)) if expr is not None and names else expr for expr in exprs]
+
+
+# What an event's context offers as plain values (`Context` in rules_engine/engine.py); its local time is worked
+# out on demand, so it is not shared.
+_EVENT_VALUES = frozenset({"amount", "first_purchase", "items", "fields", "at"})
+
+
+def _read(node: py.AST) -> bool:
+    """A read of the member or the event that cannot fail: an attribute of either, an event field or member
+    attribute (`e.fields.get(key)`), a rolling window (`m.spend_windows[k]`)."""
+    if isinstance(node, py.Attribute) and isinstance(node.value, py.Name):
+        return node.value.id == "m" or (node.value.id == "e" and node.attr in _EVENT_VALUES)
+    if isinstance(node, py.Subscript):
+        window = node.value
+        return (isinstance(node.slice, py.Constant) and isinstance(window, py.Attribute) and _read(window)
+                and window.attr in ("spend_windows", "count_windows"))
+    if isinstance(node, py.Call) and isinstance(node.func, py.Attribute) and node.func.attr == "get":
+        mapping = node.func.value
+        return (isinstance(mapping, py.Attribute) and isinstance(mapping.value, py.Name)
+                and (mapping.value.id, mapping.attr) in (("e", "fields"), ("m", "attrs")))
+    return False
+
+
+def _reads(node: py.AST) -> Iterator[py.AST]:
+    """The outermost reads in `node`: `m.spend_windows[0]` is one read, not also `m.spend_windows`."""
+    if _read(node):
+        yield node
+        return
+    for child in py.iter_child_nodes(node):
+        yield from _reads(child)
+
+
+class _Shared(py.NodeTransformer):
+    """Each shared read becomes the name of the variable that holds it."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit(self, node: py.AST) -> Any:
+        name = self.names.get(py.dump(node)) if _read(node) else None
+        if name is None:
+            return self.generic_visit(node)
+        return py.copy_location(py.Name(id=name, ctx=py.Load()), node)
 
 
 def globals_of(*parts: dict[str, Any]) -> dict[str, Any]:

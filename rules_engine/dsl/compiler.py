@@ -220,9 +220,11 @@ class _Compiler:
         constants: dict[str, Any] = {}
         w = codegen.Writer(constants)
         w.function("ladder", "e, m")
-        for rank, tier in reversed(list(enumerate(tiers))[1:]):
+        above = list(reversed(list(enumerate(tiers))[1:]))
+        conditions = codegen.shared_reads(w, [self._expr(tier.condition, constants) for _, tier in above])
+        for (rank, tier), condition in zip(above, conditions):
             w.line("try:")
-            w.line(f"    if {w.expr(self._expr(tier.condition, constants))}:")
+            w.line(f"    if {w.expr(condition)}:")
             w.line(f"        return {w.number(rank)}")
             w.line("except _EvaluationError as err:")
             w.line(f"    raise _TierConditionError({w.const(tier.name)}, {w.const(_failure(tier))}(err)) from err")

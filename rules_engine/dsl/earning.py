@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast as py
 import copy
-from collections import Counter
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import floor
@@ -69,7 +68,9 @@ def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], co
         writer.line("why = []")
         writer.line("labels = []")
         writer.line("used = []")
-        earn, bonuses = _shared_reads(writer, earn, bonuses)
+        conditions = codegen.shared_reads(writer, [part.when for part in (*earn, *bonuses)])
+        earn = [replace(part, when=when) for part, when in zip(earn, conditions)]
+        bonuses = [replace(part, when=when) for part, when in zip(bonuses, conditions[len(earn):])]
         sums = _item_sums(writer, earn)
         for k, part in enumerate(earn):
             _earn_rule(writer, part, settings, sums.get(k))
@@ -82,55 +83,6 @@ def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], co
     functions = writer.compile(f"<{filename}: earning>", {"_floor": _floor, "_int": int})
     return {trigger: EarningPlan(functions[f"plan_{n}"], any(p.rule.during is not None for p in (*earn, *bonuses)))
             for n, (trigger, (earn, bonuses)) in enumerate(triggers.items())}
-
-
-def _shared_reads(w: codegen.Writer, earn: list[EarnPart],
-                  bonuses: list[BonusPart]) -> tuple[list[EarnPart], list[BonusPart]]:
-    """The rules with each event field or member attribute that several conditions read, read once at the start.
-
-    Such a read is a mapping's `get`: it cannot fail and changes nothing, so reading it before conditions that
-    may not get to it gives every condition the same value. A purchase whose channel three rules test pays one
-    call for it instead of three.
-    """
-    first: dict[str, py.expr] = {}
-    count: Counter[str] = Counter()
-    for part in (*earn, *bonuses):
-        for node in py.walk(part.when) if part.when is not None else ():
-            if _is_read(node):
-                key = py.dump(node)
-                first.setdefault(key, node)
-                count[key] += 1
-    names = {key: f"_read_{n}" for n, key in enumerate(key for key in first if count[key] > 1)}
-    if not names:
-        return earn, bonuses
-    for key, name in names.items():
-        w.line(f"{name} = {w.expr(copy.deepcopy(first[key]))}")
-    reads = _Reads(names)
-    return ([replace(part, when=reads.visit(copy.deepcopy(part.when))) if part.when is not None else part for part in earn],
-            [replace(part, when=reads.visit(copy.deepcopy(part.when))) if part.when is not None else part for part in bonuses])
-
-
-def _is_read(node: py.AST) -> bool:
-    """`e.fields.get(key)` or `m.attrs.get(key)`, as the compiler writes an event field and a member attribute."""
-    if not (isinstance(node, py.Call) and isinstance(node.func, py.Attribute) and node.func.attr == "get"):
-        return False
-    mapping = node.func.value
-    return (isinstance(mapping, py.Attribute) and isinstance(mapping.value, py.Name)
-            and (mapping.value.id, mapping.attr) in (("e", "fields"), ("m", "attrs")))
-
-
-class _Reads(py.NodeTransformer):
-    """Each shared read becomes the name of the variable that holds it."""
-
-    def __init__(self, names: dict[str, str]) -> None:
-        self.names = names
-
-    def visit_Call(self, node: py.Call) -> py.expr:
-        name = self.names.get(py.dump(node)) if _is_read(node) else None
-        if name is None:
-            self.generic_visit(node)
-            return node
-        return py.copy_location(py.Name(id=name, ctx=py.Load()), node)
 
 
 def _item_sums(w: codegen.Writer, earn: list[EarnPart]) -> dict[int, str]:
