@@ -143,6 +143,7 @@ class Engine:
         self._perks_at = tuple(tuple(perk for least, perk in perks if rank >= least) for rank in range(len(program.tiers)))
         self._base_tier = 0 if program.tiers else None
         self._expires = _expiry(program.expiry, self.settings)
+        self._grace_ends = _later(program.grace, self.settings) if program.grace is not None else None
         self._recorded: Recorded | None = None  # set while `replay` runs an event
 
     # --- entry point -------------------------------------------------------------
@@ -223,8 +224,8 @@ class Engine:
             return member.tier
         finally:
             member.balance += due
-        grace = self.program.grace
-        if qualified >= member.tier or grace is None or t >= grace.after(member.qualified_at, self.settings):
+        grace = self._grace_ends
+        if qualified >= member.tier or grace is None or t >= grace(member.qualified_at):
             return qualified
         return member.tier
 
@@ -570,8 +571,8 @@ class Engine:
                 changes.append(TierChange(m.id, t, tiers[current].name, tiers[qualified].name,
                                           _figures(self._moved_up[qualified], (), m, tiers[qualified]), True))
             return
-        grace = self.program.grace
-        if grace is None or t >= grace.after(m.qualified_at, self.settings):
+        grace = self._grace_ends
+        if grace is None or t >= grace(m.qualified_at):
             since = () if grace is None else (m.qualified_at,)
             m.tier = qualified
             m.qualified_at = t
@@ -599,11 +600,25 @@ class Engine:
         return Effect(kind, member, event_id, MappingProxyType(dict(data)), plugin)
 
 
+def _span(duration: Duration) -> timedelta | None:
+    """Days and weeks as the fixed span they are; None for months and years, which follow the calendar."""
+    if duration.unit in ("days", "weeks"):
+        return timedelta(days=duration.count * (7 if duration.unit == "weeks" else 1))
+    return None
+
+
 def _cutoff(window: Duration, settings: Settings) -> Cutoff:
     """Where a window starts for an instant t: a fixed span for days and weeks, the calendar for months."""
-    if window.unit in ("days", "weeks"):
-        return timedelta(days=window.count * (7 if window.unit == "weeks" else 1))
-    return lambda t: window.before(t, settings)
+    span = _span(window)
+    return span if span is not None else lambda t: window.before(t, settings)
+
+
+def _later(duration: Duration, settings: Settings) -> Callable[[datetime], datetime]:
+    """`Duration.after` as a function made once: a fixed span for days and weeks, the calendar for months."""
+    span = _span(duration)
+    if span is not None:
+        return lambda at: at.astimezone(timezone.utc) + span
+    return lambda at: duration.after(at, settings)
 
 
 def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context], datetime] | None:
@@ -615,8 +630,8 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
     if expiry is None:
         return None
     after = expiry.after
-    if after.unit in ("days", "weeks"):
-        span = timedelta(days=after.count * (7 if after.unit == "weeks" else 1))
+    span = _span(after)
+    if span is not None:
         return lambda ctx: ctx.at.astimezone(timezone.utc) + span
     shift = month_shifter(after.count * (12 if after.unit == "years" else 1), settings.calendar, settings.tz)
     return lambda ctx: shift(ctx.local, ctx.at)
