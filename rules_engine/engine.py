@@ -128,8 +128,13 @@ class Engine:
         self.members: dict[str, Member] = {}
         self.purchases: dict[str, Purchase] = {}
         self.seen: dict[str, str] = {}
-        self._plans = {kind: plan for (kind, name), plan in program.earning.items() if kind != "event"}
-        self._named = {name: plan for (kind, name), plan in program.earning.items() if kind == "event"}  # custom events
+        # Each trigger's earning function, and whether it needs the local date. The program's values are plain
+        # Python objects, whose fields compiled code reads through the generic attribute lookup: what every
+        # event reads is kept here instead.
+        self._plans = {kind: (plan.run, plan.dated) for (kind, name), plan in program.earning.items() if kind != "event"}
+        self._named = {name: (plan.run, plan.dated) for (kind, name), plan in program.earning.items() if kind == "event"}
+        self._tiers = program.tiers
+        self._caps = program.caps
         self._ladder = program.ladder
         self._purchase_cutoffs = tuple(timedelta(days=d) for d in program.windows)
         self._cap_cutoffs = tuple(_cutoff(cap.window, self.settings) for cap in program.caps)
@@ -478,8 +483,9 @@ class Engine:
         plan = self._named.get(event.name) if event.type == "event" else self._plans.get(event.type)
         if plan is None:
             return 0, None
-        total, labels, why, used = plan.run(ctx, m, ctx.date if plan.dated else None, notes)
-        caps = self.program.caps
+        run, dated = plan
+        total, labels, why, used = run(ctx, m, ctx.date if dated else None, notes)
+        caps = self._caps
         if caps and total > 0:  # nothing earned is within every cap
             m.earnings.advance(event.at)
             for k, cap in enumerate(caps):
@@ -507,7 +513,7 @@ class Engine:
             _insert_lot(m.lots, lot)
         m.balance += points
         m.earned += points
-        if self.program.caps:  # only caps read the earnings windows
+        if self._caps:  # only caps read the earnings windows
             m.earnings.add(lot)
         entries.append(Entry(m.id, event.at, "earn", points, event.id, rule, why))
         return lot
@@ -555,7 +561,7 @@ class Engine:
         evaluated (a division by zero, a failing plugin function) leaves the tier and its grace clock
         as they were: the step runs between events too, so there is no event to refuse instead.
         """
-        tiers = self.program.tiers
+        tiers = self._tiers
         if not tiers or m.tier is None:
             return
         try:
