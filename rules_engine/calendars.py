@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from functools import lru_cache
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -105,33 +104,48 @@ def _add_months(at: datetime, months: int, calendar: str, tz: ZoneInfo) -> datet
 
 
 @lru_cache(maxsize=64)
-def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[..., datetime]:
-    """Instants moved `months` calendar months on the local wall clock, the day clamped to the month's end.
+def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> MonthShifter:
+    """Instants moved `months` calendar months on the local wall clock, made once per count, calendar and zone."""
+    return MonthShifter(months, calendar, tz)
 
-    Made once per count, calendar and zone (the engine keeps one for its expiry rule),
-    with what happens to each local date cached: every lot earned on one day expires
-    on one day, so a year of earnings works out about 365 dates. The function takes
-    the instant and, when the caller has it, the same instant in UTC (`timezone.utc`): then, unless a
-    clock change falls on either day, the answer is that instant plus the cached span,
-    without converting from the wall clock back to UTC (a zone lookup per call).
+
+class MonthShifter:
+    """Instants moved some calendar months on the local wall clock, the day clamped to the month's end.
+
+    The engine keeps one for its expiry rule. What happens to each local date is cached: every lot earned
+    on one day expires on one day, so a year of earnings works out about 365 dates. Unless a clock change
+    falls on either day, the answer is the instant in UTC plus the cached span, without converting from the
+    wall clock back to UTC (a zone lookup per call): `shift(local, utc)` when the caller has both, and
+    `steady(day, utc)` when it knows the local date is steady (`LocalDates`) and has not worked out the
+    wall-clock time at all.
     """
-    moves: dict[date, tuple[timedelta, timedelta | None]] = {}
 
-    def move(today: date) -> tuple[timedelta, timedelta | None]:
+    def __init__(self, months: int, calendar: str, tz: ZoneInfo) -> None:
+        self.months = months
+        self.calendar = calendar
+        self.tz = tz
+        self.moves: dict[date, tuple[timedelta, timedelta | None]] = {}
+
+    def _move(self, today: date) -> tuple[timedelta, timedelta | None]:
         """The days to add, and the span the instant moves by when neither day has a clock change."""
-        step = _shift_date(calendar, today, months) - today
-        before, after = _steady_offset(today, tz), _steady_offset(today + step, tz)
-        if before is None or after is None:
-            return step, None
-        return step, step + before - after  # the same wall clock on the new day, in UTC
-
-    def shift(at: datetime, utc: datetime | None = None) -> datetime:
-        local = at.astimezone(tz)  # free when `at` is already local time in tz
-        today = local.date()
-        found = moves.get(today)
+        found = self.moves.get(today)
         if found is None:
-            found = moves[today] = move(today)
-        step, span = found
+            step = _shift_date(self.calendar, today, self.months) - today
+            before, after = _steady_offset(today, self.tz), _steady_offset(today + step, self.tz)
+            # the span: the same wall clock on the new day, in UTC
+            found = self.moves[today] = (step, None if before is None or after is None else step + before - after)
+        return found
+
+    def steady(self, today: date, utc: datetime) -> datetime | None:
+        """`utc`, an instant in UTC whose local date is `today` and whose wall time is not a repeated one, moved;
+        None when a clock change falls on either day, for `__call__` to move the wall clock instead."""
+        span = self._move(today)[1]
+        return utc + span if span is not None else None
+
+    def __call__(self, at: datetime, utc: datetime | None = None) -> datetime:
+        """`at` moved; `utc`, the same instant in UTC (`timezone.utc`), when the caller has it."""
+        local = at.astimezone(self.tz)  # free when `at` is already local time in the zone
+        step, span = self._move(local.date())
         if span is not None and utc is not None and utc.tzinfo is timezone.utc and not local.fold:
             return utc + span
         # The same wall-clock time on the new day: adding whole days to an aware time moves its wall clock
@@ -142,7 +156,41 @@ def month_shifter(months: int, calendar: str, tz: ZoneInfo) -> Callable[..., dat
         # Round-tripping through UTC moves a wall time skipped by a DST jump forward by the gap.
         return wall.astimezone(timezone.utc)
 
-    return shift
+
+class LocalDates:
+    """The local dates of instants in one zone, worked out once per UTC day that no clock change is near.
+
+    Converting an instant to the zone's wall clock (`astimezone`) asks the zone for its offsets and builds
+    a new time at each call: the dearest step of a purchase in a rulebook with a `during` or an expiry in
+    months. When neither the instant's UTC day nor the day before has a clock change, every instant of the
+    day is one span from its wall-clock time, no wall time it shows is a repeated one (a repeat follows a
+    change by less than a day), and its local date is the date of the instant plus that span.
+    """
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self.offsets: dict[int, timedelta] = {}  # by UTC day ordinal; _UNSTEADY for a day a clock change is near
+
+    def steady(self, at: datetime) -> date | None:
+        """The local date of `at`, when it is in UTC on a steady day (see above); None otherwise."""
+        if at.tzinfo is not timezone.utc:
+            return None
+        day = at.toordinal()
+        offset = self.offsets.get(day)
+        if offset is None:
+            offset = self.offsets[day] = self._offset(day)
+        return (at + offset).date() if offset is not _UNSTEADY else None
+
+    def _offset(self, day: int) -> timedelta:
+        """The zone's offset throughout UTC day `day` and the day before, or _UNSTEADY if it changes."""
+        start = datetime.combine(date.fromordinal(day - 1), time(0), timezone.utc)
+        probes = [start + timedelta(hours=hours) for hours in range(0, 48, 3)] + [start + timedelta(days=2, microseconds=-1)]
+        found = {probe.astimezone(self.tz).utcoffset() for probe in probes}
+        offset = found.pop() if len(found) == 1 else None
+        return offset if offset is not None else _UNSTEADY
+
+
+_UNSTEADY = timedelta.max  # no offset: a clock change falls on the day or the day before
 
 
 def _steady_offset(day: date, tz: ZoneInfo) -> timedelta | None:

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from rules_engine import limits
-from rules_engine.calendars import month_shifter
+from rules_engine.calendars import LocalDates, month_shifter
 from rules_engine.events import EMPTY, REFERRAL_SUFFIX, RESERVED_ID, Event
 from rules_engine.ledger import MAX_POINTS, Entry, Lot, Outcome, Reason, Status, TierChange
 from rules_engine.member import Member
@@ -33,6 +33,9 @@ from rules_engine.templates import Template
 from rules_engine.windows import Cutoff, Record, Windows
 
 
+Day = date  # a local date, named apart from `Context.date`, which hides the type inside the class
+
+
 class Context:
     """What conditions read about the event being evaluated (`e` in compiled code).
 
@@ -40,18 +43,22 @@ class Context:
     checker keeps event fields out of them. The local time is worked out on the
     first read of `weekday`, `hour` or `date`: converting to the rulebook's zone
     is one of the dearer steps of a simple event, and many rulebooks never ask.
+    The local date alone, which is what a `during` and an expiry in months need,
+    is cheaper still on a day no clock change is near (`calendars.LocalDates`).
     """
 
-    __slots__ = ("amount", "fields", "items", "first_purchase", "at", "tz", "_local")
+    __slots__ = ("amount", "fields", "items", "first_purchase", "at", "tz", "dates", "_local", "_date")
 
-    def __init__(self, at: datetime, tz: tzinfo, event: Event | None = None) -> None:
+    def __init__(self, at: datetime, tz: tzinfo, event: Event | None = None, dates: LocalDates | None = None) -> None:
         self.amount = event.amount if event else None
         self.fields = event.fields if event else EMPTY
         self.items = event.items if event else ()
         self.first_purchase = False
         self.at = at
         self.tz = tz
+        self.dates = dates
         self._local: datetime | None = None
+        self._date: Day | None = None
 
     @property
     def local(self) -> datetime:
@@ -71,7 +78,15 @@ class Context:
 
     @property
     def date(self) -> date:
-        return self.local.date()
+        steady = self.steady_date()
+        return steady if steady is not None else self.local.date()
+
+    def steady_date(self) -> Day | None:
+        """The local date, if no clock change is near enough to make the wall time a repeated one; else None."""
+        today = self._date
+        if today is None and self.dates is not None:
+            today = self._date = self.dates.steady(self.at)
+        return today
 
 
 class Purchase(Record):
@@ -125,6 +140,7 @@ class Engine:
         self.program = program
         self.settings = program.settings
         self.tz = program.settings.tz
+        self._dates = LocalDates(self.tz)
         self.members: dict[str, Member] = {}
         self.purchases: dict[str, Purchase] = {}
         self.seen: dict[str, str] = {}
@@ -267,14 +283,14 @@ class Engine:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
-        self._arrive(event, Context(event.at, self.tz, event), entries, changes, notes)
+        self._arrive(event, Context(event.at, self.tz, event, self._dates), entries, changes, notes)
         return Outcome(event, "failed", reason, tuple(entries), tier_changes=tuple(changes), notes=tuple(notes))
 
     def _process(self, event: Event, failed_before: Mapping[str, str]) -> Outcome:
         entries: list[Entry] = []
         changes: list[TierChange] = []
         notes: list[str] = []
-        ctx = Context(event.at, self.tz, event)
+        ctx = Context(event.at, self.tz, event, self._dates)
         member = self._arrive(event, ctx, entries, changes, notes)
         caught_up = len(entries)  # the expiries the catch-up found: all a refused event keeps
         try:
@@ -640,7 +656,13 @@ def _expiry(expiry: ExpiryRule | None, settings: Settings) -> Callable[[Context]
     if span is not None:
         return lambda ctx: ctx.at.astimezone(timezone.utc) + span
     shift = month_shifter(after.count * (12 if after.unit == "years" else 1), settings.calendar, settings.tz)
-    return lambda ctx: shift(ctx.local, ctx.at)
+
+    def expires(ctx: Context) -> datetime:
+        today = ctx.steady_date()
+        moved = shift.steady(today, ctx.at) if today is not None else None
+        return moved if moved is not None else shift(ctx.local, ctx.at)
+
+    return expires
 
 
 # Reasons, as templates of the figures an entry keeps (ledger.Reason):

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules_engine.calendars import (
+    LocalDates,
     add_duration,
     format_date,
     month_shifter,
@@ -238,3 +239,27 @@ def test_moving_months_from_utc_lands_where_the_wall_clock_does(zone: str, month
         local = at.astimezone(tz)
         assert shift(local, at) == by_wall_clock(local), local
         at += timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tehran", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+def test_a_steady_local_date_is_the_wall_clock_date_and_never_a_repeated_hour(zone: str) -> None:
+    # every 20 minutes of three years, clock-change days and their repeated and skipped hours among them
+    tz = ZoneInfo(zone)
+    dates, shift = LocalDates(tz), month_shifter(12, "jalali", tz)
+    at, answered, refused = datetime(2019, 1, 1, tzinfo=timezone.utc), 0, 0
+    while at.year < 2022:
+        local = at.astimezone(tz)
+        today = dates.steady(at)
+        if today is None:
+            refused += 1
+        else:
+            answered += 1
+            assert (today, local.fold) == (local.date(), 0), local
+            moved = shift.steady(today, at)
+            assert moved is None or moved == shift(local), local
+        at += timedelta(minutes=20)
+    assert answered > 50 * refused  # only the days around a clock change go the long way
+
+
+def test_a_local_date_of_an_instant_not_in_utc_is_left_to_the_wall_clock() -> None:
+    assert LocalDates(TEHRAN).steady(datetime(2026, 1, 1, 12, tzinfo=TEHRAN)) is None
