@@ -74,11 +74,12 @@ def plans(triggers: dict[TriggerKey, tuple[list[EarnPart], list[BonusPart]]], co
         sums = _item_sums(writer, earn)
         for k, part in enumerate(earn):
             _earn_rule(writer, part, settings, sums.get(k))
-        writer.line("num = den = 1")
-        for part in bonuses:
-            _bonus(writer, part)
-        writer.line("if num != den and total:")
-        writer.line("    total = total * num // den")
+        if bonuses:  # no bonus, no product to multiply by
+            writer.line("num = den = 1")
+            for part in bonuses:
+                _bonus(writer, part)
+            writer.line("if num != den and total:")
+            writer.line("    total = total * num // den")
         writer.line("return total, labels, why, used")
     functions = writer.compile(f"<{filename}: earning>", {"_floor": _floor, "_int": int})
     return {trigger: EarningPlan(functions[f"plan_{n}"], any(p.rule.during is not None for p in (*earn, *bonuses)))
@@ -148,7 +149,8 @@ class _ItemFields(py.NodeTransformer):
 def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings, summed: str | None = None) -> None:
     rule = part.rule
     label, reason = w.const(rule.source.label), w.const(Template(_reason(rule), rule.source.label, "earn"))
-    num, den = (w.number(x) for x in _rate(rule))
+    times, per = _rate(rule)
+    num, den = w.number(times), w.number(per)
     w.line("try:")
     w.indent += 1
     tests = []
@@ -173,7 +175,8 @@ def _earn_rule(w: codegen.Writer, part: EarnPart, settings: Settings, summed: st
             w.line(f"    if {w.expr(part.item_test)}:")
             w.line("        base += i.qty" if rule.per_item else "        base += i.price * i.qty")
         # floor(base × points / per), exactly: in whole numbers when the base is whole, through Fraction if not
-        w.line(f"points = base * {num} // {den} if base.__class__ is _int else _floor(base, {num}, {den})")
+        scaled = "base" if times == 1 else f"base * {num}"  # 1 point per 10,000: no product to take
+        w.line(f"points = {scaled} // {den} if base.__class__ is _int else _floor(base, {num}, {den})")
     w.line("if points:")
     w.indent += 1
     if rule.limited:
