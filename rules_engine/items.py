@@ -14,16 +14,18 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from rules_engine.values import Value
+
 Amount = int | Decimal
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})  # no fields: shared by every item and event without any
 
 
-class Item:
+class Item(Value):
     """One line of a purchase; `price` is the unit price, so the line is worth price × qty.
 
-    Never changed once made. A plain slotted class rather than a frozen dataclass, whose
-    `__init__` pays a call per field: a reader builds one for every line it reads.
+    Never changed once made; a plain value class (rules_engine/values.py) rather than a frozen
+    dataclass, whose `__init__` pays a call per field: a reader builds one for every line it reads.
     """
 
     __slots__ = ("sku", "category", "qty", "price", "fields")
@@ -35,16 +37,3 @@ class Item:
         self.qty = qty
         self.price = price
         self.fields = fields
-
-    def _values(self) -> tuple[object, ...]:
-        return self.sku, self.category, self.qty, self.price, self.fields
-
-    def __eq__(self, other: object) -> bool:
-        return self._values() == other._values() if isinstance(other, Item) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._values()))
-        return f"Item({shown})"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 from pydantic import BaseModel
 
 from rules_engine.items import EMPTY
+from rules_engine.values import Value
 
 if TYPE_CHECKING:  # the ledger imports Effect from here
     from rules_engine.ledger import Outcome
@@ -33,12 +34,13 @@ class RedeemContext:
     seed: str  # stable per event; never use it for codes a member must not guess
 
 
-class Effect:
+class Effect(Value):
     """Something that happens outside the points ledger: a coupon, a product, a partner code.
 
-    Never changed once made. A plain slotted class rather than a frozen dataclass, whose `__init__`
-    pays a call per field: the engine makes one for every perk of every purchase of a member in a tier
-    with perks, which as a frozen dataclass was a twentieth of a retail purchase's instructions.
+    Never changed once made. A plain value class (rules_engine/values.py) rather than a frozen
+    dataclass, whose `__init__` pays a call per field: the engine makes one for every perk of every
+    purchase of a member in a tier with perks, which as frozen dataclasses were a twentieth of a
+    retail purchase's instructions.
     """
 
     __slots__ = ("kind", "member", "event_id", "data", "plugin")
@@ -54,19 +56,6 @@ class Effect:
     def describe(self) -> str:
         details = ", ".join(f"{k}={v}" for k, v in self.data.items())
         return f"{self.kind}({details})"
-
-    def _values(self) -> tuple[object, ...]:
-        return self.kind, self.member, self.event_id, self.data, self.plugin
-
-    def __eq__(self, other: object) -> bool:
-        return self._values() == other._values() if isinstance(other, Effect) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__, self._values()))
-        return f"Effect({shown})"
 
 
 @dataclass(frozen=True, slots=True)
