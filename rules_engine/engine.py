@@ -29,7 +29,7 @@ from rules_engine.dsl.checker import Settings
 from rules_engine.dsl.diagnostics import did_you_mean
 from rules_engine.program import Duration, ExpiryRule, Program, Tier
 from rules_engine.runtime import EvaluationError, TierConditionError
-from rules_engine.templates import Template
+from rules_engine.templates import Template, literal
 from rules_engine.windows import Cutoff, Record, Windows
 
 
@@ -706,10 +706,10 @@ def _wording(tier: Tier, grace: Duration | None) -> tuple[str, str]:
     Both end with what the figures of the tier's condition stood at (`spend_90d 2,150,000`), and a move down
     after a grace period starts with the day the member last qualified: the figures `_figures` gives.
     """
-    standing = f" ({', '.join(_literal(name) + ' {:,}' for name, _, _ in tier.figures)})" if tier.figures else ""
-    name = _literal(tier.name)
-    since = "no longer qualifies" if grace is None else f"has not qualified since {{:%Y-%m-%d}} ({_literal(str(grace))} grace)"
-    return f"qualified for {name}: {_literal(tier.source.text)}{standing}", f"{since} for {name}{standing}"
+    standing = f" ({', '.join(literal(name) + ' {:,}' for name, _, _ in tier.figures)})" if tier.figures else ""
+    name = literal(tier.name)
+    since = "no longer qualifies" if grace is None else f"has not qualified since {{:%Y-%m-%d}} ({literal(str(grace))} grace)"
+    return f"qualified for {name}: {literal(tier.source.text)}{standing}", f"{since} for {name}{standing}"
 
 
 def _figures(template: str, first: tuple[Any, ...], m: Member, tier: Tier) -> Reason:
@@ -719,10 +719,6 @@ def _figures(template: str, first: tuple[Any, ...], m: Member, tier: Tier) -> Re
         reason.append(getattr(m, attribute) if index is None else getattr(m, attribute)[index])
     return tuple(reason)
 
-
-def _literal(text: str) -> str:
-    """`text` inside a `str.format` template, standing for itself."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _share(points: int, part: int | Decimal, whole: int | Decimal) -> int:

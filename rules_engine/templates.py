@@ -1,4 +1,4 @@
-"""The wording of an earning's parts, which also names the rule each part speaks for.
+"""The wording of an earning's parts, which also names the rule each part speaks for; text in a template.
 
 Its own module because it is a subclass of `str`: the engine's compiled modules
 (docs/performance.md, "The compiled engine") cannot define one, and this one is
@@ -30,3 +30,8 @@ class Template(str):
         template = super().__new__(cls, text)
         template.rule, template.part, template.factor = rule, part, factor
         return template
+
+
+def literal(text: str) -> str:
+    """`text` inside a `str.format` template, standing for itself: a rule's label or condition may hold braces."""
+    return text.replace("{", "{{").replace("}", "}}")

@@ -27,7 +27,7 @@ from rules_engine import limits, runtime
 from rules_engine.dsl import codegen
 from rules_engine.dsl.checker import Settings
 from rules_engine.events import Item
-from rules_engine.templates import Template
+from rules_engine.templates import Template, literal
 from rules_engine.program import BonusRule, EarnRule, EarningPlan, Period
 
 # What the compiler hands over for each rule: the compiled rule, its condition and item test as Python
@@ -199,7 +199,7 @@ def _bonus(w: codegen.Writer, part: BonusPart) -> None:
     if part.when is not None:
         tests.append(w.expr(part.when))
     factor, label = rule.factor, rule.source.label
-    reason = w.const((Template(_literal(f"×{_show(factor)}: {label}"), label, "bonus", factor),))
+    reason = w.const((Template(literal(f"×{_show(factor)}: {label}"), label, "bonus", factor),))
     w.line("try:")
     w.line(f"    if {' and '.join(f'({t})' for t in tests) or 'True'}:")
     w.line(f"        num *= {w.number(factor.numerator)}")
@@ -222,13 +222,13 @@ def _rate(rule: EarnRule) -> tuple[int, int]:
 
 def _reason(rule: EarnRule) -> str:
     """The reason of an earning, as a template of the points and the base they were counted on."""
-    rate, label = _show(rule.points), _literal(rule.source.label)
+    rate, label = _show(rule.points), literal(rule.source.label)
     if rule.per is not None:
         what = "matching items" if rule.of_items else "the purchase"
         return f"+{{:,}}: {label}, {rate} per {rule.per:,} on {{:,}} of {what}"
     if rule.per_item:
         return f"+{{:,}}: {label}, {rate} per item × {{:,}} items"
-    return f"+{{:,}}: {label}, {_literal(rule.source.text)}"
+    return f"+{{:,}}: {label}, {literal(rule.source.text)}"
 
 
 def _limit_check(rule: EarnRule, settings: Settings) -> Callable[[Any, Any, list[str]], bool]:
@@ -247,11 +247,6 @@ def _limit_check(rule: EarnRule, settings: Settings) -> Callable[[Any, Any, list
 
 def _floor(base: Any, num: int, den: int) -> int:
     return floor(Fraction(base) * num / den)
-
-
-def _literal(text: str) -> str:
-    """`text` as part of a `str.format` template."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _show(value: Fraction) -> str:
